@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every setting, its default and its meaning: the one table behind validation, `--help` and the README. */
+export const SETTINGS = {
+  PORT: { schema: int(0, 65535).default(4000), help: 'HTTP port; GraphQL at /graphql (GraphiQL on GET from a browser)' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), help: 'bind address (0.0.0.0 in a container)' },
+  UPSTREAM_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'base URL of the REST API (https://api.talkstackai.com); unset: start the embedded emulator with demo data',
+  },
+  UPSTREAM_API_KEY: {
+    schema: z.string().min(1).optional(),
+    secret: true,
+    help: 'a server-side x-api-key, sent only when the caller brings no credential; unset by default',
+  },
+  UPSTREAM_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(10_000),
+    help: 'one deadline for all upstream work of one GraphQL request, retries included',
+  },
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: { schema: int(50, 600_000).default(5_000), help: 'the deadline of one upstream attempt' },
+  UPSTREAM_MAX_RETRIES: { schema: int(0, 10).default(2), help: 'retries after the first attempt (network errors, 429, 502-504)' },
+  UPSTREAM_MAX_PAGE_SIZE: { schema: int(2, 1000).default(1000), help: 'the largest pageSize ever sent' },
+  UPSTREAM_CONNECTIONS: { schema: int(1, 1024).default(64), help: 'keep-alive connections to the upstream (and the bulkhead size)' },
+  UPSTREAM_BREAKER_THRESHOLD: {
+    schema: z.coerce.number().gt(0).max(1).default(0.5),
+    help: 'share of failed upstream requests (5xx, network, timeouts) in the window that opens the circuit',
+  },
+  UPSTREAM_BREAKER_WINDOW_MS: { schema: int(1_000, 600_000).default(10_000), help: 'the circuit breaker sampling window' },
+  UPSTREAM_BREAKER_MIN_RPS: {
+    schema: z.coerce.number().gt(0).default(2),
+    help: 'requests per second the window must see before the circuit may open',
+  },
+  UPSTREAM_BREAKER_HALF_OPEN_MS: { schema: int(100, 600_000).default(10_000), help: 'how long the circuit stays open before a trial request' },
+  UPSTREAM_MAX_IN_FLIGHT: {
+    schema: int(1, 256).default(8),
+    help: 'upstream requests one GraphQL operation may have in flight at once',
+  },
+  RESPONSE_CACHE_TTL_MS: { schema: int(0, 86_400_000).default(0), help: 'response cache, keyed by a hash of the credential; 0 = off' },
+  REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), secret: true, help: 'share the response cache between replicas' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    help: 'pino log level',
+  },
+  NODE_ENV: { schema: z.string().optional(), help: 'production: masks unexpected errors and hides field suggestions' },
+  MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },
+  GRAPHIQL: { schema: bool.default(true), help: 'serve GraphiQL on GET /graphql from a browser' },
+  INTROSPECTION: { schema: bool.default(true), help: 'allow introspection queries' },
+  MAX_DEPTH: { schema: int(1, 100).default(8), help: 'graphql-armor: the deepest selection allowed' },
+  MAX_ALIASES: { schema: int(1, 1000).default(15), help: 'graphql-armor: aliases per operation' },
+  MAX_TOKENS: { schema: int(10, 100_000).default(1_000), help: 'graphql-armor: tokens per operation' },
+  MAX_COST: { schema: int(10, 1_000_000).default(5_000), help: 'graphql-armor: the operation cost limit' },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flags mirror the variables: `--upstream-url X` or `--upstream-url=X` sets UPSTREAM_URL. */
+export function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} (see --help)`);
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const name = flag.toUpperCase().replaceAll('-', '_');
+    if (!(name in SETTINGS)) throw new ConfigError(`unknown flag --${flag} (see --help)`);
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new ConfigError(`--${flag} needs a value`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Reads and validates every setting once; an empty variable counts as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): Config {
+  const source: Record<string, string | undefined> = { ...env, ...flagsToEnv(argv) };
+  const config: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    const raw = source[name];
+    const result = setting.schema.safeParse(raw === '' ? undefined : raw);
+    if (!result.success) {
+      const issue = result.error.issues[0]?.message ?? 'invalid value';
+      // URLs and keys may embed secrets: their values are never echoed.
+      const got = 'secret' in setting || name.endsWith('_URL') ? '' : ` (got ${JSON.stringify(raw)})`;
+      throw new ConfigError(`${name}: ${issue}${got}. ${name}: ${setting.help}.`);
+    }
+    config[name] = result.data;
+  }
+  // An attempt never outlives the request's deadline.
+  config.UPSTREAM_ATTEMPT_TIMEOUT_MS = Math.min(Number(config.UPSTREAM_ATTEMPT_TIMEOUT_MS), Number(config.UPSTREAM_TIMEOUT_MS));
+  return config as Config;
+}
+
+export function helpText(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => {
+    const flag = `--${name.toLowerCase().replaceAll('_', '-')}`;
+    const parsed = s.schema.safeParse(undefined);
+    const def = parsed.success && parsed.data !== undefined ? ` (default ${String(parsed.data)})` : '';
+    return `  ${name.padEnd(28)} ${flag.padEnd(30)} ${s.help}${def}`;
+  });
+  return [
+    'Usage: npm start -- [--flag value ...]',
+    '',
+    'Every setting is an environment variable; a flag of the same name overrides it.',
+    '',
+    ...rows,
+    '',
+  ].join('\n');
+}

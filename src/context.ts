@@ -1,0 +1,107 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { bulkhead } from 'cockatiel';
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode } from './errors.js';
+import { type InFlightRequests, createRecordsLoader } from './history/loader.js';
+import { type CallConnection, readCallHistory } from './history/service.js';
+import type { CallHistoryArgs } from './history/translate.js';
+import type { Credential } from './upstream/client.js';
+import { UpstreamFailure, toAppError } from './upstream/errors.js';
+import type { CallHistorySource } from './upstream/source.js';
+
+export interface Context {
+  requestId: string;
+  logger: Logger;
+  /** A short, non-reversible digest of the caller's credential (null without one): a cache and dedup scope. */
+  credentialScope: string | null;
+  callHistory(args: CallHistoryArgs & { after?: string | null | undefined }): Promise<CallConnection>;
+}
+
+export interface ContextDependencies {
+  source: CallHistorySource;
+  inFlight: InFlightRequests;
+  logger: Logger;
+  serverApiKey: string | undefined;
+  timeoutMs: number;
+  maxPageSize: number;
+  maxInFlightPerOperation: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function credentialOf(headers: Headers, serverApiKey: string | undefined): Credential | null {
+  const authorization = headers.get('authorization') ?? undefined;
+  const apiKey = headers.get('x-api-key') ?? undefined;
+  if (authorization || apiKey) {
+    const credential: Credential = {};
+    if (authorization) credential.authorization = authorization;
+    if (apiKey) credential.apiKey = apiKey;
+    return credential;
+  }
+  return serverApiKey ? { apiKey: serverApiKey } : null;
+}
+
+export const scopeOf = (credential: Credential): string =>
+  createHash('sha256')
+    .update(`${credential.authorization ?? ''}\u0000${credential.apiKey ?? ''}`)
+    .digest('base64url')
+    .slice(0, 22);
+
+/** Builds a fresh context per GraphQL request: its loader, deadline and bulkhead never outlive it. */
+export function createContextFactory(deps: ContextDependencies) {
+  return ({ request }: YogaInitialContext): Context => {
+    const given = request.headers.get('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const credential = credentialOf(request.headers, deps.serverApiKey);
+    const credentialScope = credential ? scopeOf(credential) : null;
+    const logger = deps.logger.child({ requestId });
+
+    let deadline: { signal: AbortSignal; at: number } | undefined;
+    const startDeadline = () => {
+      // One deadline for all upstream work of this request, started by its first upstream call.
+      deadline ??= {
+        at: Date.now() + deps.timeoutMs,
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(deps.timeoutMs)]),
+      };
+      return deadline;
+    };
+    const operationBulkhead = bulkhead(deps.maxInFlightPerOperation, Number.MAX_SAFE_INTEGER);
+
+    const fetchRecords = createRecordsLoader(async (upstreamRequest) => {
+      const { signal, at } = startDeadline();
+      try {
+        return await operationBulkhead.execute(
+          () =>
+            deps.inFlight.run(credentialScope!, upstreamRequest, signal, (shared, sharedSignal) =>
+              deps.source.fetch(shared, {
+                credential: credential!,
+                signal: sharedSignal,
+                deadlineAt: at,
+                headers: { 'x-request-id': requestId },
+              }),
+            ),
+          signal,
+        );
+      } catch (error) {
+        if (error instanceof UpstreamFailure) throw toAppError(error);
+        if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+        throw error;
+      }
+    });
+
+    return {
+      requestId,
+      logger,
+      credentialScope,
+      callHistory: (args) => {
+        if (!credential) {
+          return Promise.reject(
+            new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.'),
+          );
+        }
+        return readCallHistory(args, fetchRecords, deps.maxPageSize);
+      },
+    };
+  };
+}

@@ -1,0 +1,127 @@
+import DataLoader from 'dataloader';
+import type { CallRecord } from '../upstream/records.js';
+import type { FetchRecords } from './paginate.js';
+import type { UpstreamRequest } from './query.js';
+
+/** Runs one upstream request for one credential; the signal aborts it when nobody waits any more. */
+export type SharedFetch = (request: UpstreamRequest, signal: AbortSignal) => Promise<CallRecord[]>;
+
+/** The list a request reads, without its page size: requests with equal list keys differ only in how many rows. */
+export const listKey = (request: UpstreamRequest): string =>
+  `${request.projectId}\n${request.filters.map(([name, value]) => `${name}=${value}`).join('&')}`;
+
+interface InFlight {
+  pageSize: number;
+  promise: Promise<CallRecord[]>;
+  waiting: number;
+  controller: AbortController;
+}
+
+/**
+ * Shares identical upstream requests that are in flight at the same moment, across operations of the same
+ * credential: a request whose list is already being fetched with at least as many rows joins that fetch.
+ * Nothing is kept once a fetch settles. The shared fetch is aborted only when every party waiting on it
+ * has given up (disconnected or passed its own deadline).
+ */
+export class InFlightRequests {
+  private readonly inFlight = new Map<string, InFlight>();
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  run(scope: string, request: UpstreamRequest, signal: AbortSignal, fetch: SharedFetch): Promise<CallRecord[]> {
+    const key = `${scope}\n${listKey(request)}`;
+    let entry = this.inFlight.get(key);
+    if (!entry || entry.pageSize < request.pageSize) {
+      const controller = new AbortController();
+      const started: InFlight = {
+        pageSize: request.pageSize,
+        waiting: 0,
+        controller,
+        promise: fetch(request, controller.signal).finally(() => {
+          if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+        }),
+      };
+      this.inFlight.set(key, started);
+      entry = started;
+    }
+    return this.join(entry, request.pageSize, signal);
+  }
+
+  private join(entry: InFlight, pageSize: number, signal: AbortSignal): Promise<CallRecord[]> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    entry.waiting++;
+    return new Promise<CallRecord[]>((resolve, reject) => {
+      const leave = () => {
+        entry.waiting--;
+        if (entry.waiting === 0) entry.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      entry.promise.then(
+        (rows) => {
+          signal.removeEventListener('abort', leave);
+          entry.waiting--;
+          resolve(rows.length > pageSize ? rows.slice(0, pageSize) : rows);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', leave);
+          entry.waiting--;
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+/**
+ * The per-operation loader: identical requests in one operation become one upstream request, and requests
+ * that differ only in page size are served by one request of the largest size, each sliced to what it
+ * asked. Created per GraphQL request, so nothing outlives the operation.
+ */
+export function createRecordsLoader(load: (request: UpstreamRequest) => Promise<CallRecord[]>): FetchRecords {
+  // Lists already fetched in this operation, reused by later, smaller (or already exhausted) needs.
+  const settled = new Map<string, { pageSize: number; rows: CallRecord[] }>();
+  const covers = (done: { pageSize: number; rows: CallRecord[] }, pageSize: number) =>
+    done.pageSize >= pageSize || done.rows.length < done.pageSize;
+  const loader = new DataLoader<UpstreamRequest, CallRecord[], string>(
+    async (requests) => {
+      const largest = new Map<string, UpstreamRequest>();
+      for (const request of requests) {
+        const key = listKey(request);
+        const seen = largest.get(key);
+        if (!seen || seen.pageSize < request.pageSize) largest.set(key, request);
+      }
+      const results = new Map<string, Promise<CallRecord[]>>();
+      for (const [key, request] of largest) {
+        const done = settled.get(key);
+        if (done && covers(done, request.pageSize)) {
+          results.set(key, Promise.resolve(done.rows));
+          continue;
+        }
+        const rows = load(request);
+        results.set(key, rows);
+        rows.then(
+          (list) => {
+            const known = settled.get(key);
+            if (!known || !covers(known, request.pageSize)) settled.set(key, { pageSize: request.pageSize, rows: list });
+          },
+          () => undefined,
+        );
+      }
+      return Promise.all(
+        requests.map(async (request) => {
+          try {
+            const rows = await results.get(listKey(request))!;
+            return rows.length > request.pageSize ? rows.slice(0, request.pageSize) : rows;
+          } catch (error) {
+            return error instanceof Error ? error : new Error(String(error));
+          }
+        }),
+      );
+    },
+    { cacheKeyFn: (request) => `${listKey(request)}\n${request.pageSize}` },
+  );
+  return (request) => loader.load(request);
+}

@@ -1,0 +1,57 @@
+import { ConfigError, helpText, loadConfig } from './config.js';
+import { startEmulator } from './emulator/index.js';
+import { DEMO_API_KEY } from './emulator/demo.js';
+import { EXAMPLE_VARIABLES } from './example.js';
+import { createLogger } from './logger.js';
+import { createApp, listen } from './server.js';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+
+  // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account.
+  const emulator = config.UPSTREAM_URL ? undefined : await startEmulator({ host: '127.0.0.1', port: 0 });
+  const upstreamUrl = config.UPSTREAM_URL ?? emulator!.url;
+  const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
+    ...(emulator ? { graphiqlHeaders: { 'x-api-key': DEMO_API_KEY } } : {}),
+  });
+  const server = await listen(app, config.HOST, config.PORT);
+
+  const lines = [`GraphQL API: ${server.url}/graphql (GraphiQL: open it in a browser)`];
+  if (emulator) {
+    lines.push(
+      `UPSTREAM_URL is unset: serving demo data from the embedded emulator at ${emulator.url}.`,
+      `Demo credential: x-api-key: ${DEMO_API_KEY}   (project "${EXAMPLE_VARIABLES.projectId}")`,
+      'Try it:',
+      `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${DEMO_API_KEY}' \\`,
+      `    -d '{"query":"{ callHistory(projectId: \\"demo\\", first: 3) { edges { node { sid status from to startedAt } } pageInfo { hasNextPage endCursor } } }"}'`,
+    );
+  } else {
+    lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const shutdown = async () => {
+    await server.close();
+    await emulator?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+await main();

@@ -1,0 +1,30 @@
+import { builder } from './builder.js';
+import { CallConnection } from './call-history.js';
+import { CallFilter } from './filters.js';
+
+interface ProjectShape {
+  id: string;
+}
+
+/** A federation entity: other subgraphs own projects, this one adds their call history. */
+export const Project = builder.objectRef<ProjectShape>('Project').implement({
+  description: 'A TalkStack project. Other subgraphs may add fields; this one contributes `callHistory`.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    callHistory: t.field({
+      type: CallConnection,
+      description: "This project's calls, newest first, filtered and paginated.",
+      args: {
+        filter: t.arg({ type: CallFilter, required: false }),
+        first: t.arg.int({ required: false, defaultValue: 20, description: 'How many calls, 1 to 1000.' }),
+        after: t.arg.string({ required: false, description: 'A cursor from a previous page of the same arguments.' }),
+      },
+      resolve: (project, args, ctx) => ctx.callHistory({ ...args, projectId: project.id }),
+    }),
+  }),
+});
+
+builder.asEntity(Project, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }) => ({ id }),
+});

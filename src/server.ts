@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { type Context, createContextFactory } from './context.js';
+import { InFlightRequests } from './history/loader.js';
+import { subgraphSchema } from './schema/index.js';
+import { useErrorCodes } from './plugins/error-codes.js';
+import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
+import { UpstreamClient } from './upstream/client.js';
+import { UpstreamPolicy } from './upstream/policy.js';
+import { CallHistorySource } from './upstream/source.js';
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  source: CallHistorySource;
+  inFlight: InFlightRequests;
+  handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** GraphiQL's default headers: the demo key when the embedded emulator serves the data. */
+  graphiqlHeaders?: Record<string, string>;
+}
+
+export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
+  const production = config.NODE_ENV === 'production';
+  const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const policy = new UpstreamPolicy(
+    {
+      maxRetries: config.UPSTREAM_MAX_RETRIES,
+      attemptTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+      retryBaseMs: 100,
+      retryMaxMs: 1_000,
+      breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
+      breakerWindowMs: config.UPSTREAM_BREAKER_WINDOW_MS,
+      breakerMinimumRps: config.UPSTREAM_BREAKER_MIN_RPS,
+      breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
+      bulkheadLimit: config.UPSTREAM_CONNECTIONS,
+      bulkheadQueue: config.UPSTREAM_CONNECTIONS * 2,
+    },
+    {
+      onBreakerStateChange: (state) => logger.warn({ origin: client.origin, state }, 'upstream circuit breaker state changed'),
+      onRetry: (reason, delayMs) => logger.debug({ reason, delayMs: Math.round(delayMs) }, 'retrying upstream request'),
+    },
+  );
+  const source = new CallHistorySource(client, policy, logger);
+  const inFlight = new InFlightRequests();
+
+  const plugins: Plugin[] = [
+    EnvelopArmorPlugin({
+      maxDepth: { n: config.MAX_DEPTH, exposeLimits: true },
+      maxAliases: { n: config.MAX_ALIASES, exposeLimits: true },
+      maxTokens: { n: config.MAX_TOKENS, exposeLimits: true },
+      costLimit: { maxCost: config.MAX_COST, exposeLimits: true },
+      maxDirectives: { n: 50 },
+      blockFieldSuggestion: { enabled: production },
+    }) as Plugin,
+    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    useErrorCodes(),
+  ];
+  if (!config.INTROSPECTION) {
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
+  }
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema: subgraphSchema,
+    context: createContextFactory({
+      source,
+      inFlight,
+      logger,
+      serverApiKey: config.UPSTREAM_API_KEY,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
+      maxInFlightPerOperation: config.UPSTREAM_MAX_IN_FLIGHT,
+    }),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    batching: false,
+    maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
+    maskedErrors: { isDev: config.NODE_ENV === 'development' },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    graphiql: config.GRAPHIQL
+      ? {
+          title: 'Call history GraphQL',
+          defaultTabs: [
+            {
+              query: EXAMPLE_QUERY,
+              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
+              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
+            },
+          ],
+        }
+      : false,
+    plugins,
+  });
+
+  const handle: App['handle'] = (req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    void yoga.handle(req, res);
+  };
+
+  return {
+    yoga,
+    source,
+    inFlight,
+    handle,
+    close: () => client.close(),
+  };
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: App, host: string, port: number): Promise<RunningServer> {
+  const server = createServer(app.handle);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.close();
+    },
+  };
+}

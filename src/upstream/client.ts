@@ -1,0 +1,131 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { UpstreamRequest } from '../history/query.js';
+import { UpstreamFailure } from './errors.js';
+
+/** The caller's credential, exactly as it arrived; forwarded to the upstream origin and nowhere else. */
+export interface Credential {
+  authorization?: string;
+  apiKey?: string;
+}
+
+export interface UpstreamClientOptions {
+  baseUrl: string;
+  connections: number;
+  maxResponseBytes?: number;
+}
+
+export const HISTORY_PATH = '/call/get-call-history';
+
+/** Why an attempt was aborted, so that the failure is reported as what it was. */
+export const ATTEMPT_TIMEOUT = Symbol('attempt timeout');
+
+/**
+ * One HTTP attempt at `POST /call/get-call-history`, on a keep-alive undici pool pinned to the configured
+ * origin. A pool never follows redirects, so a credential cannot travel to another origin.
+ */
+export class UpstreamClient {
+  readonly origin: string;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly maxResponseBytes: number;
+
+  constructor(options: UpstreamClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.path = `${url.pathname.replace(/\/+$/, '')}${HISTORY_PATH}`;
+    this.maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      // Below Node's default 5 s server keep-alive, so a socket the server is about to close is not reused.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+    });
+  }
+
+  /** Returns the parsed JSON body of a 200, null for a 404 (an empty list), or throws an UpstreamFailure. */
+  async post(
+    request: UpstreamRequest,
+    credential: Credential,
+    signal: AbortSignal,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<unknown> {
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    if (credential.authorization !== undefined) headers.authorization = credential.authorization;
+    if (credential.apiKey !== undefined) headers['x-api-key'] = credential.apiKey;
+    const query = new URLSearchParams(request.filters as Array<[string, string]>).toString();
+
+    let response: Awaited<ReturnType<Pool['request']>>;
+    try {
+      response = await this.pool.request({
+        method: 'POST',
+        path: query ? `${this.path}?${query}` : this.path,
+        headers,
+        body: JSON.stringify({ projectId: request.projectId, pageSize: request.pageSize }),
+        signal,
+      });
+    } catch (error) {
+      throw failureFrom(error, signal);
+    }
+
+    const { statusCode, body } = response;
+    if (statusCode !== 200) {
+      await body.dump().catch(() => undefined);
+      if (statusCode === 404) return null;
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      throw new UpstreamFailure(
+        retryAfterMs === undefined ? { kind: 'status', status: statusCode } : { kind: 'status', status: statusCode, retryAfterMs },
+      );
+    }
+
+    let text: string;
+    try {
+      text = await readCapped(body, this.maxResponseBytes);
+    } catch (error) {
+      if (error instanceof UpstreamFailure) throw error;
+      throw failureFrom(error, signal);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UpstreamFailure({ kind: 'bad-response', reason: 'body is not JSON' });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new UpstreamFailure({ kind: 'bad-response', reason: 'body too large' });
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+}
+
+function failureFrom(error: unknown, signal: AbortSignal): UpstreamFailure {
+  if (signal.aborted) return new UpstreamFailure({ kind: 'timeout', attempt: signal.reason === ATTEMPT_TIMEOUT });
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamFailure({ kind: 'timeout', attempt: true });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return new UpstreamFailure({ kind: 'network', cause: typeof code === 'string' ? code : 'connection failed' });
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const header = Array.isArray(value) ? value[0] : value;
+  if (header === undefined || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,129 @@
+import { type CallStatus, fromWireStatus } from '../history/status.js';
+import { UpstreamFailure } from './errors.js';
+
+/** A call record after normalisation: what the `Call` type resolves from. */
+export interface CallRecord {
+  sid: string;
+  status: CallStatus;
+  rawStatus: string;
+  from: string | null;
+  to: string | null;
+  phoneNumber: string | null;
+  startedAt: Date | null;
+  durationSeconds: number | null;
+  endedAt: Date | null;
+  cost: number | null;
+  recordingUrls: string[];
+  data: Record<string, unknown> | null;
+  raw: Record<string, unknown>;
+  /**
+   * The start instant used to order and position this record (epoch ms). Equals `startedAt` when the date
+   * parsed; otherwise the previous record's, since the upstream's order is the only thing known of it.
+   */
+  orderMs: number;
+}
+
+/** The largest instant a JS Date can hold. */
+export const LATEST_INSTANT_MS = 8.64e15;
+
+export type RecordWarning = { sid: string; field: 'date' | 'recordingUrls' | 'seconds' | 'cost'; value: unknown };
+
+/**
+ * Accepts the envelopes the upstream has been seen to use: `{data: [...]}`, a bare array, `{calls: [...]}`.
+ * Anything else is not a call list.
+ */
+export function recordsFromBody(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (body !== null && typeof body === 'object') {
+    const envelope = body as { data?: unknown; calls?: unknown };
+    if (Array.isArray(envelope.data)) return envelope.data;
+    if (Array.isArray(envelope.calls)) return envelope.calls;
+  }
+  throw new UpstreamFailure({ kind: 'bad-response', reason: 'no call list in the body' });
+}
+
+/**
+ * Normalises one response's records, in upstream order. A record without a call SID makes the page unusable
+ * (nothing could identify or position it); a bad date, duration, cost or URL only nulls or drops that value
+ * and is reported through `warn`.
+ */
+export function normaliseRecords(items: unknown[], warn: (w: RecordWarning) => void): CallRecord[] {
+  const out: CallRecord[] = new Array(items.length);
+  // A first record without a date sorts as "newest possible": it stays first, and no day bound is derived from it.
+  let previousOrderMs = LATEST_INSTANT_MS;
+  for (let i = 0; i < items.length; i++) {
+    const record = normaliseRecord(items[i], previousOrderMs, warn);
+    previousOrderMs = record.orderMs;
+    out[i] = record;
+  }
+  return out;
+}
+
+function normaliseRecord(item: unknown, previousOrderMs: number, warn: (w: RecordWarning) => void): CallRecord {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    throw new UpstreamFailure({ kind: 'bad-response', reason: 'a record is not an object' });
+  }
+  const raw = item as Record<string, unknown>;
+  const sid = raw.callSid;
+  if (typeof sid !== 'string' || sid === '') {
+    throw new UpstreamFailure({ kind: 'bad-response', reason: 'a record has no callSid' });
+  }
+
+  const startMs = typeof raw.date === 'string' ? Date.parse(raw.date) : Number.NaN;
+  const startedAt = Number.isNaN(startMs) ? null : new Date(startMs);
+  if (!startedAt && raw.date != null) warn({ sid, field: 'date', value: raw.date });
+
+  const durationSeconds = finiteNumber(raw.seconds, sid, 'seconds', warn);
+  const cost = finiteNumber(raw.cost, sid, 'cost', warn);
+  const endedAt =
+    startedAt && durationSeconds !== null ? new Date(startMs + Math.round(durationSeconds * 1000)) : null;
+
+  return {
+    sid,
+    status: fromWireStatus(raw.status),
+    rawStatus: typeof raw.status === 'string' ? raw.status : '',
+    from: stringOrNull(raw.from),
+    to: stringOrNull(raw.to),
+    phoneNumber: stringOrNull(raw.phoneNumber),
+    startedAt,
+    durationSeconds: durationSeconds === null ? null : Math.round(durationSeconds),
+    endedAt,
+    cost,
+    recordingUrls: urls(raw.recordingUrls, sid, warn),
+    data: isPlainObject(raw.data) ? raw.data : null,
+    raw,
+    orderMs: startedAt ? startMs : previousOrderMs,
+  };
+}
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function finiteNumber(
+  value: unknown,
+  sid: string,
+  field: 'seconds' | 'cost',
+  warn: (w: RecordWarning) => void,
+): number | null {
+  if (value == null) return null;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n)) return n;
+  warn({ sid, field, value });
+  return null;
+}
+
+function urls(value: unknown, sid: string, warn: (w: RecordWarning) => void): string[] {
+  if (value == null) return [];
+  if (!Array.isArray(value)) {
+    warn({ sid, field: 'recordingUrls', value });
+    return [];
+  }
+  const out: string[] = [];
+  for (const entry of value) {
+    if (typeof entry === 'string' && URL.canParse(entry)) out.push(entry);
+    else warn({ sid, field: 'recordingUrls', value: entry });
+  }
+  return out;
+}
