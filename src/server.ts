@@ -10,6 +10,7 @@ import { type Context, createContextFactory } from './context.js';
 import { InFlightRequests } from './history/loader.js';
 import { subgraphSchema } from './schema/index.js';
 import { useErrorCodes } from './plugins/error-codes.js';
+import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
 import { UpstreamClient } from './upstream/client.js';
 import { UpstreamPolicy } from './upstream/policy.js';
@@ -63,7 +64,13 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
     useErrorCodes(),
+    usePrivateResponses(),
   ];
+  const responseCache =
+    config.RESPONSE_CACHE_TTL_MS > 0
+      ? createResponseCache({ ttlMs: config.RESPONSE_CACHE_TTL_MS, redisUrl: config.REDIS_URL, logger })
+      : undefined;
+  if (responseCache) plugins.push(responseCache.plugin);
   if (!config.INTROSPECTION) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
@@ -118,7 +125,9 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     source,
     inFlight,
     handle,
-    close: () => client.close(),
+    close: async () => {
+      await Promise.all([client.close(), responseCache?.close()]);
+    },
   };
 }
 
