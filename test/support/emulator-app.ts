@@ -1,0 +1,25 @@
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import { startTestApp, type TestApp } from './app.js';
+
+export interface EmulatorStack {
+  emulator: RunningEmulator;
+  api: TestApp;
+  close(): Promise<void>;
+}
+
+/** The emulator on 127.0.0.1 and our server in front of it, both over real HTTP. */
+export async function startEmulatorStack(
+  emulatorOptions: EmulatorOptions = {},
+  env: Record<string, string> = {},
+): Promise<EmulatorStack> {
+  const emulator = await startEmulator({ port: 0, ...emulatorOptions });
+  const api = await startTestApp(emulator.url, env);
+  return {
+    emulator,
+    api,
+    close: async () => {
+      await api.close();
+      await emulator.close();
+    },
+  };
+}
