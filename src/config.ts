@@ -25,7 +25,7 @@ export const SETTINGS = {
   UPSTREAM_MAX_PAGE_SIZE: { schema: int(2, 1000).default(1000), help: 'the largest pageSize ever sent' },
   UPSTREAM_CONNECTIONS: { schema: int(1, 1024).default(64), help: 'keep-alive connections to the upstream (and the bulkhead size)' },
   UPSTREAM_BREAKER_THRESHOLD: {
-    schema: z.coerce.number().gt(0).max(1).default(0.5),
+    schema: z.coerce.number().gt(0).lt(1).default(0.5),
     help: 'share of failed upstream requests (5xx, network, timeouts) in the window that opens the circuit',
   },
   UPSTREAM_BREAKER_WINDOW_MS: { schema: int(1_000, 600_000).default(10_000), help: 'the circuit breaker sampling window' },
@@ -113,4 +113,14 @@ export function helpText(): string {
     ...rows,
     '',
   ].join('\n');
+}
+
+/** The README's settings table, kept in step by a test (`npm run docs:settings` rewrites it). */
+export function settingsTable(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => {
+    const parsed = s.schema.safeParse(undefined);
+    const def = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : 'unset';
+    return `| \`${name}\` | ${def} | ${s.help} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

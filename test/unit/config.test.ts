@@ -50,3 +50,12 @@ describe('config', () => {
     for (const name of Object.keys(SETTINGS)) expect(help).toContain(name);
   });
 });
+
+describe('README', () => {
+  it('documents every setting with its default (run `npm run docs:settings`)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { settingsTable } = await import('../../src/config.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<!-- settings-table:start -->\n${settingsTable()}\n<!-- settings-table:end -->`);
+  });
+});
