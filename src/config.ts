@@ -45,6 +45,19 @@ export const SETTINGS = {
     help: 'pino log level',
   },
   NODE_ENV: { schema: z.string().optional(), help: 'production: masks unexpected errors and hides field suggestions' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'OpenTelemetry: base URL of the OTLP/HTTP collector (traces go to its /v1/traces); setting it turns tracing on',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    help: 'OpenTelemetry: the full OTLP/HTTP traces URL, instead of the base URL; setting it turns tracing on',
+  },
+  OTEL_TRACES_EXPORTER: {
+    schema: z.enum(['otlp', 'console', 'none']).optional(),
+    help: 'OpenTelemetry: otlp, console (spans on stdout) or none; unset: otlp when an endpoint is set, else off',
+  },
+  OTEL_SERVICE_NAME: { schema: z.string().min(1).default('call-history-graphql'), help: 'OpenTelemetry: service.name of the spans' },
   MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },
   GRAPHIQL: { schema: bool.default(true), help: 'serve GraphiQL on GET /graphql from a browser' },
   INTROSPECTION: { schema: bool.default(true), help: 'allow introspection queries' },
@@ -111,6 +124,9 @@ export function helpText(): string {
     'Every setting is an environment variable; a flag of the same name overrides it.',
     '',
     ...rows,
+    '',
+    'Tracing also honours the OpenTelemetry SDK\'s other standard variables, such as OTEL_EXPORTER_OTLP_HEADERS,',
+    'OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG and OTEL_RESOURCE_ATTRIBUTES.',
     '',
   ].join('\n');
 }

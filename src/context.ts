@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { bulkhead } from 'cockatiel';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import type { CallHistoryArgs } from './history/translate.js';
 import type { Credential } from './upstream/client.js';
 import { UpstreamFailure, toAppError } from './upstream/errors.js';
 import type { CallHistorySource } from './upstream/source.js';
+import { type OperationObservation, requestIdFrom } from './observability/operations.js';
 
 export interface Context {
   requestId: string;
@@ -26,9 +27,9 @@ export interface ContextDependencies {
   timeoutMs: number;
   maxPageSize: number;
   maxInFlightPerOperation: number;
+  /** What the observability plugin knows of this request: its request id, operation name, upstream timings. */
+  observe?: (request: Request) => OperationObservation | undefined;
 }
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function credentialOf(headers: Headers, serverApiKey: string | undefined): Credential | null {
   const authorization = headers.get('authorization') ?? undefined;
@@ -51,11 +52,15 @@ export const scopeOf = (credential: Credential): string =>
 /** Builds a fresh context per GraphQL request: its loader, deadline and bulkhead never outlive it. */
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: YogaInitialContext): Context => {
-    const given = request.headers.get('x-request-id');
-    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const observation = deps.observe?.(request);
+    const requestId = observation?.requestId ?? requestIdFrom(request.headers);
     const credential = credentialOf(request.headers, deps.serverApiKey);
     const credentialScope = credential ? scopeOf(credential) : null;
-    const logger = deps.logger.child({ requestId });
+    const logger = deps.logger.child({ requestId, operation: observation?.operationName ?? null });
+    const onAttempt = (outcome: string, durationMs: number) => {
+      observation?.recordUpstreamAttempt(outcome, durationMs);
+      logger.debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+    };
 
     let deadline: { signal: AbortSignal; at: number } | undefined;
     const startDeadline = () => {
@@ -79,6 +84,7 @@ export function createContextFactory(deps: ContextDependencies) {
                 signal: sharedSignal,
                 deadlineAt: at,
                 headers: { 'x-request-id': requestId },
+                onAttempt,
               }),
             ),
           signal,

@@ -1,8 +1,19 @@
-/** The query GraphiQL opens with, and the README shows. */
-export const EXAMPLE_QUERY = `# Recent completed calls of a project. Put your credential in the Headers tab
-# ("x-api-key" or "Authorization": "Bearer <token>"), then press the run button.
+/** The query GraphiQL opens with, and the README shows. Lines are short enough for GraphiQL's editor pane. */
+export const EXAMPLE_QUERY = `# The newest completed calls of a project.
+#
+# Your credential goes in the Headers tab below:
+#   { "x-api-key": "<your key>" }
+# or
+#   { "Authorization": "Bearer <your token>" }
+# Press the run button (or Ctrl-Enter) to send it.
+# Next page: put pageInfo.endCursor in $after.
 query RecentCalls($projectId: ID!, $first: Int, $after: String) {
-  callHistory(projectId: $projectId, first: $first, after: $after, filter: { status: COMPLETED }) {
+  callHistory(
+    projectId: $projectId
+    first: $first
+    after: $after
+    filter: { status: COMPLETED }
+  ) {
     edges {
       node {
         sid

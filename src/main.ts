@@ -3,6 +3,7 @@ import { startEmulator } from './emulator/index.js';
 import { DEMO_API_KEY } from './emulator/demo.js';
 import { EXAMPLE_VARIABLES } from './example.js';
 import { createLogger } from './logger.js';
+import { startTracing } from './observability/index.js';
 import { createApp, listen } from './server.js';
 
 async function main(): Promise<void> {
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
+  const tracing = startTracing(config, process.env.npm_package_version);
+  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', service: config.OTEL_SERVICE_NAME }, 'tracing on');
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account.
   const emulator = config.UPSTREAM_URL ? undefined : await startEmulator({ host: '127.0.0.1', port: 0 });
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
     ...(emulator ? { graphiqlHeaders: { 'x-api-key': DEMO_API_KEY } } : {}),
   });
+  app.observability.metrics.collectProcessMetrics();
   const server = await listen(app, config.HOST, config.PORT);
 
   const lines = [`GraphQL API: ${server.url}/graphql (GraphiQL: open it in a browser)`];
@@ -43,11 +48,13 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
   }
+  lines.push(`Metrics: ${server.url}/metrics   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const shutdown = async () => {
     await server.close();
     await emulator?.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

@@ -10,9 +10,10 @@ import { type Context, createContextFactory } from './context.js';
 import { InFlightRequests } from './history/loader.js';
 import { subgraphSchema } from './schema/index.js';
 import { useErrorCodes } from './plugins/error-codes.js';
+import { useSafeErrorMessages } from './plugins/error-messages.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
-import { UpstreamClient } from './upstream/client.js';
+import { type Observability, TracingUpstreamClient, createObservability } from './observability/index.js';
 import { UpstreamPolicy } from './upstream/policy.js';
 import { CallHistorySource } from './upstream/source.js';
 
@@ -20,6 +21,8 @@ export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   source: CallHistorySource;
   inFlight: InFlightRequests;
+  /** Metrics (also for the response cache's hit/miss counter), readiness and the per-operation observer. */
+  observability: Observability;
   handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   close(): Promise<void>;
 }
@@ -27,11 +30,21 @@ export interface App {
 export interface AppOptions {
   /** GraphiQL's default headers: the demo key when the embedded emulator serves the data. */
   graphiqlHeaders?: Record<string, string>;
+  /** Plugins appended after the built-in ones (the benchmark uses it to measure levers such as graphql-jit). */
+  plugins?: Plugin[];
 }
 
 export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
   const production = config.NODE_ENV === 'production';
-  const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const client = new TracingUpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const observability = createObservability({
+    logger,
+    client,
+    breakerState: () => policy.breakerState,
+    breaker: { execute: (run, signal) => policy.breaker.execute(run, signal) },
+    probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+    graphiql: config.GRAPHIQL,
+  });
   const policy = new UpstreamPolicy(
     {
       maxRetries: config.UPSTREAM_MAX_RETRIES,
@@ -46,11 +59,17 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       bulkheadQueue: config.UPSTREAM_CONNECTIONS * 2,
     },
     {
-      onBreakerStateChange: (state) => logger.warn({ origin: client.origin, state }, 'upstream circuit breaker state changed'),
-      onRetry: (reason, delayMs) => logger.debug({ reason, delayMs: Math.round(delayMs) }, 'retrying upstream request'),
+      onBreakerStateChange: (state) => {
+        observability.metrics.recordBreakerTransition(state);
+        logger.warn({ origin: client.origin, state }, 'upstream circuit breaker state changed');
+      },
+      onRetry: (reason, delayMs) => {
+        observability.metrics.recordRetry();
+        logger.debug({ reason, delayMs: Math.round(delayMs) }, 'retrying upstream request');
+      },
     },
   );
-  const source = new CallHistorySource(client, policy, logger);
+  const source = new CallHistorySource(client, policy, logger, observability.upstreamObserver);
   const inFlight = new InFlightRequests();
 
   const plugins: Plugin[] = [
@@ -60,20 +79,29 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       maxTokens: { n: config.MAX_TOKENS, exposeLimits: true },
       costLimit: { maxCost: config.MAX_COST, exposeLimits: true },
       maxDirectives: { n: 50 },
-      blockFieldSuggestion: { enabled: production },
+      blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
     useErrorCodes(),
+    // After useErrorCodes: it reads the codes that plugin sets.
+    observability.operations.plugin,
+    useSafeErrorMessages({ hideSuggestions: production }),
     usePrivateResponses(),
   ];
   const responseCache =
     config.RESPONSE_CACHE_TTL_MS > 0
-      ? createResponseCache({ ttlMs: config.RESPONSE_CACHE_TTL_MS, redisUrl: config.REDIS_URL, logger })
+      ? createResponseCache({
+          ttlMs: config.RESPONSE_CACHE_TTL_MS,
+          redisUrl: config.REDIS_URL,
+          logger,
+          onLookup: (result) => observability.metrics.recordCacheResult(result),
+        })
       : undefined;
   if (responseCache) plugins.push(responseCache.plugin);
   if (!config.INTROSPECTION) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
+  if (options.plugins) plugins.push(...options.plugins);
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema: subgraphSchema,
@@ -85,6 +113,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
       maxInFlightPerOperation: config.UPSTREAM_MAX_IN_FLIGHT,
+      observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -100,6 +129,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     graphiql: config.GRAPHIQL
       ? {
           title: 'Call history GraphQL',
+          // The headers hold credentials: keep them out of the browser's localStorage.
+          shouldPersistHeaders: false,
           defaultTabs: [
             {
               query: EXAMPLE_QUERY,
@@ -109,6 +140,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
           ],
         }
       : false,
+    renderGraphiQL: observability.renderGraphiQL,
     plugins,
   });
 
@@ -117,6 +149,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    if (observability.handle(req, res)) return;
     void yoga.handle(req, res);
   };
 
@@ -124,6 +157,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     yoga,
     source,
     inFlight,
+    observability,
     handle,
     close: async () => {
       await Promise.all([client.close(), responseCache?.close()]);

@@ -82,7 +82,10 @@ interface ActiveRule extends ChaosRule {
 export class ChaosController {
   private readonly rulesByScope = new Map<string | null, ActiveRule>();
 
-  /** Sets (replaces) the rule for `input.projectId`, or the global rule. Throws a ZodError on bad input. */
+  /**
+   * Sets (replaces) the rule for `input.projectId`, or the global rule. The input may come from a client as
+   * JSON, so it is validated here; a ZodError reports what is wrong.
+   */
   set(input: ChaosRuleInput): ChaosRule {
     const parsed = chaosRuleSchema.parse(input);
     const toFault = (value: z.infer<typeof faultSchema>): Fault => {
@@ -101,7 +104,7 @@ export class ChaosController {
       random: mulberry32(seed),
     };
     this.rulesByScope.set(rule.projectId, rule);
-    return describe(rule);
+    return snapshot(rule);
   }
 
   /** Clears one project's rule, or every rule. */
@@ -111,7 +114,7 @@ export class ChaosController {
   }
 
   rules(): ChaosRule[] {
-    return [...this.rulesByScope.values()].map(describe);
+    return [...this.rulesByScope.values()].map(snapshot);
   }
 
   /** The fault for the next request for `projectId` (consuming one scripted fault), if any. */
@@ -130,7 +133,7 @@ export class ChaosController {
   }
 }
 
-function describe(rule: ActiveRule): ChaosRule {
+function snapshot(rule: ActiveRule): ChaosRule {
   return {
     projectId: rule.projectId,
     remaining: rule.remaining.map((fault) => ({ ...fault })),

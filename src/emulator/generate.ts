@@ -1,6 +1,6 @@
 import { formatDay, parseDay } from './filters.js';
 import { formatRfc2822, type CallRecord } from './record.js';
-import { hashString, mulberry32, pick, pickWeighted, randomHex, randomInt, type Random } from './random.js';
+import { hashString, mulberry32, pick, randomHex, randomInt, weightedPicker, type Random } from './random.js';
 
 export interface GenerateOptions {
   projectId: string;
@@ -20,7 +20,7 @@ export const DEFAULT_GENERATE_DAYS = 180;
 const SECONDS_PER_DAY = 86_400;
 const COST_PER_STARTED_MINUTE = 0.013;
 
-// Real US area codes, weighted towards a few metros as a customer base would be.
+// Real US area codes of large metro areas.
 const AREA_CODES = [
   '212', '646', '718', '917', '415', '628', '650', '408', '206', '253', '312', '773', '617', '857', '305', '786',
   '512', '737', '303', '720', '404', '678', '702', '213', '310', '323', '818', '503', '971', '619', '858', '214',
@@ -28,7 +28,8 @@ const AREA_CODES = [
   '615', '704', '919', '804', '757', '202', '301', '410', '801', '505', '907', '808',
 ] as const;
 
-// Outcome weights for calls that have finished. Live statuses are placed explicitly (see liveStatus).
+// The status mix of past calls. The small live weights are calls whose final status never arrived; calls in the
+// last minutes before `until` get live statuses from liveStatus and LIVE_TAIL instead.
 const ENDED_STATUS_WEIGHTS = {
   completed: 58,
   'no-answer': 12,
@@ -43,11 +44,13 @@ const ENDED_STATUS_WEIGHTS = {
   transferred: 0.2, // a status the layer does not know
 } as const;
 type GeneratedStatus = keyof typeof ENDED_STATUS_WEIGHTS | 'initiated';
+const pickEndedStatus = weightedPicker(ENDED_STATUS_WEIGHTS);
 
 // Calls per UTC hour: US business hours are roughly 13:00-01:00 UTC, so evenings cross midnight UTC.
 const HOUR_WEIGHTS = [
   6, 4, 2, 1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 2, 4, 7, 10, 12, 12, 11, 11, 12, 11, 10, 9, 8, 7,
 ] as const;
+const pickHour = weightedPicker(Object.fromEntries(HOUR_WEIGHTS.map((weight, hour) => [String(hour), weight])));
 
 const OUTCOMES = ['booked', 'not-interested', 'callback', 'wrong-number', 'rescheduled', 'confirmed'] as const;
 const CANCELLATION_REASONS = ['sick', 'no transport', 'family emergency', 'found another job', ''] as const;
@@ -77,14 +80,15 @@ export function* iterateCalls(options: GenerateOptions): Generator<CallRecord> {
   for (let dayIndex = 0; dayIndex < days; dayIndex++) {
     const dayStart = firstDay + dayIndex * SECONDS_PER_DAY;
     const starts = startInstants(random, perDay[dayIndex] ?? 0, dayStart);
-    for (const start of starts) {
-      yield callRecord(random, project, usedSids, start, until);
+    const calls: { start: number; status?: GeneratedStatus }[] = starts.map((start) => ({ start }));
+    if (dayIndex === days - 1) {
+      // The newest calls are still live at `until`, so every live status occurs in any history of some size.
+      for (const live of LIVE_TAIL.slice(0, liveCalls)) {
+        calls.push({ start: until - live.secondsBeforeUntil, status: live.status });
+      }
+      calls.sort((a, b) => a.start - b.start);
     }
-  }
-  // The newest calls are still live at `until`, so every live status occurs in any history of some size.
-  for (let index = 0; index < liveCalls; index++) {
-    const live = LIVE_TAIL[index];
-    if (live) yield callRecord(random, project, usedSids, until - live.secondsBeforeUntil, until, live.status);
+    for (const call of calls) yield callRecord(random, project, usedSids, call.start, until, call.status);
   }
 }
 
@@ -169,7 +173,9 @@ function apportion(total: number, weights: number[]): number[] {
   const shares = sum > 0 ? weights.map((weight) => (weight / sum) * total) : weights.map(() => total / weights.length);
   const volumes = shares.map(Math.floor);
   let left = total - volumes.reduce((acc, volume) => acc + volume, 0);
-  const byRemainder = shares.map((share, index) => ({ index, rest: share - Math.floor(share) })).sort((a, b) => b.rest - a.rest || a.index - b.index);
+  const byRemainder = shares
+    .map((share, index) => ({ index, rest: share - Math.floor(share) }))
+    .sort((a, b) => b.rest - a.rest || a.index - b.index);
   for (const { index } of byRemainder) {
     if (left === 0) break;
     volumes[index] = (volumes[index] ?? 0) + 1;
@@ -181,7 +187,6 @@ function apportion(total: number, weights: number[]): number[] {
 /** Start instants of one day's calls, ascending: hour-of-day shape, batch bursts in the same second, midnight edges. */
 function startInstants(random: Random, calls: number, dayStart: number): number[] {
   const starts: number[] = [];
-  const hours = Object.fromEntries(HOUR_WEIGHTS.map((weight, hour) => [String(hour), weight])) as Record<string, number>;
   while (starts.length < calls) {
     const edge = random();
     if (edge < 0.01) {
@@ -192,7 +197,7 @@ function startInstants(random: Random, calls: number, dayStart: number): number[
       starts.push(dayStart + randomInt(random, 0, 5)); // 00:00:00..00:00:05
       continue;
     }
-    const second = dayStart + Number(pickWeighted(random, hours)) * 3600 + randomInt(random, 0, 3599);
+    const second = dayStart + Number(pickHour(random)) * 3600 + randomInt(random, 0, 3599);
     // Batch campaigns dial several numbers in the same second.
     const burst = random() < 0.06 ? randomInt(random, 2, 6) : 1;
     for (let index = 0; index < burst && starts.length < calls; index++) starts.push(second);
@@ -213,7 +218,7 @@ function callRecord(
   while (usedSids.has(callSid));
   usedSids.add(callSid);
 
-  const status = fixedStatus ?? liveStatus(random, until - start) ?? pickWeighted(random, ENDED_STATUS_WEIGHTS);
+  const status = fixedStatus ?? liveStatus(random, until - start) ?? pickEndedStatus(random);
   const seconds = durationFor(random, status, start);
   const customer = pick(random, project.customers);
   const ownNumber = pick(random, project.ownNumbers);

@@ -128,7 +128,13 @@ export {
   type FilterName,
 } from './filters.js';
 export { formatRfc2822, parseRfc2822, isCallSid, CALL_SID_PATTERN, type CallRecord } from './record.js';
-export { generateCalls, iterateCalls, DEFAULT_GENERATE_UNTIL, DEFAULT_GENERATE_DAYS, type GenerateOptions } from './generate.js';
+export {
+  generateCalls,
+  iterateCalls,
+  DEFAULT_GENERATE_UNTIL,
+  DEFAULT_GENERATE_DAYS,
+  type GenerateOptions,
+} from './generate.js';
 export * from './demo.js';
 export {
   importCallsFromFile,

@@ -32,24 +32,29 @@ export function pick<T>(random: Random, items: readonly T[]): T {
   return item;
 }
 
-/** Picks a key with probability proportional to its weight. */
-export function pickWeighted<T extends string>(random: Random, weights: Readonly<Record<T, number>>): T {
-  const entries = Object.entries(weights) as [T, number][];
-  const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
-  let threshold = random() * total;
-  for (const [key, weight] of entries) {
-    threshold -= weight;
-    if (threshold < 0) return key;
+/** Returns a picker that chooses a key with probability proportional to its weight. */
+export function weightedPicker<T extends string>(weights: Readonly<Record<T, number>>): (random: Random) => T {
+  const keys = Object.keys(weights) as T[];
+  if (keys.length === 0) throw new RangeError('weightedPicker() needs at least one weight');
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const key of keys) {
+    total += weights[key];
+    cumulative.push(total);
   }
-  const last = entries[entries.length - 1];
-  if (last === undefined) throw new RangeError('pickWeighted() needs at least one weight');
-  return last[0];
+  return (random) => {
+    const threshold = random() * total;
+    for (let index = 0; index < cumulative.length; index++) {
+      if (threshold < (cumulative[index] ?? 0)) return keys[index] as T;
+    }
+    return keys[keys.length - 1] as T;
+  };
 }
 
 export function randomHex(random: Random, length: number): string {
   let hex = '';
   while (hex.length < length) {
-    hex += Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+    hex += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
   }
-  return hex.slice(0, length);
+  return hex.length === length ? hex : hex.slice(0, length);
 }

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ChaosController, FAULT_KINDS, isFaultKind, type Fault, type FaultKind } from './chaos.js';
+import { ChaosController, FAULT_KINDS, isFaultKind, type ChaosRuleInput, type Fault, type FaultKind } from './chaos.js';
 import { parseFilterQuery } from './filters.js';
 import type { CallStore, CredentialKind } from './store.js';
 
@@ -246,7 +246,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
       if (method === 'POST') {
         if (!body.ok) return errorAnswer(400, MESSAGES.bodyNotJson);
         try {
-          return jsonAnswer(200, { status: 'success', rule: controller.set(body.value as never) });
+          return jsonAnswer(200, { status: 'success', rule: controller.set(body.value as ChaosRuleInput) });
         } catch (error) {
           const message = error instanceof z.ZodError ? z.prettifyError(error) : 'Invalid chaos rule.';
           return errorAnswer(400, message);
@@ -267,7 +267,8 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
   }
 
   function requests(filter: RequestFilter = {}): RequestLogEntry[] {
-    const matching = filter.projectId === undefined ? log : log.filter((entry) => projectIdOfBody(entry.body) === filter.projectId);
+    const matching =
+      filter.projectId === undefined ? log : log.filter((entry) => projectIdOfBody(entry.body) === filter.projectId);
     return matching.map((entry) => structuredClone(entry));
   }
 
@@ -406,13 +407,19 @@ const FAULT_MESSAGES: Partial<Record<FaultKind, [number, string]>> = {
 
 function faultAnswer(fault: Fault): Answer {
   if (fault.kind === 'not-json') {
-    return { status: 200, body: 'Call history is temporarily unavailable, please try again later.', contentType: 'text/plain; charset=utf-8' };
+    return {
+      status: 200,
+      body: 'Call history is temporarily unavailable, please try again later.',
+      contentType: 'text/plain; charset=utf-8',
+    };
   }
   if (fault.kind === 'html') {
     return {
       status: 200,
       contentType: 'text/html; charset=utf-8',
-      body: '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The service is temporarily unable to handle the request.</p></body></html>',
+      body:
+        '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>' +
+        '<p>The service is temporarily unable to handle the request.</p></body></html>',
     };
   }
   const [status, message] = FAULT_MESSAGES[fault.kind] ?? [500, 'Internal server error.'];

@@ -26,10 +26,6 @@ const SCHEMA = `
     record       TEXT    NOT NULL
   );
   CREATE UNIQUE INDEX IF NOT EXISTS calls_project_sid ON calls (project_id, call_sid);
-  CREATE INDEX IF NOT EXISTS calls_project_start ON calls (project_id, start_ts DESC, call_sid DESC);
-  CREATE INDEX IF NOT EXISTS calls_project_status_start ON calls (project_id, status, start_ts DESC, call_sid DESC);
-  CREATE INDEX IF NOT EXISTS calls_project_to_start ON calls (project_id, "to", start_ts DESC, call_sid DESC);
-  CREATE INDEX IF NOT EXISTS calls_project_from_start ON calls (project_id, "from", start_ts DESC, call_sid DESC);
 
   -- max_seconds bounds how long before an end-filter day a matching call may have started (see whereClause)
   CREATE TABLE IF NOT EXISTS projects (
@@ -44,6 +40,38 @@ const SCHEMA = `
     PRIMARY KEY (kind, token)
   ) WITHOUT ROWID;
 `;
+
+/** Every page is read newest first, so each filterable column leads into (start_ts DESC, call_sid DESC). */
+const ORDERING_INDEXES = {
+  calls_project_start: '(project_id, start_ts DESC, call_sid DESC)',
+  calls_project_status_start: '(project_id, status, start_ts DESC, call_sid DESC)',
+  calls_project_to_start: '(project_id, "to", start_ts DESC, call_sid DESC)',
+  calls_project_from_start: '(project_id, "from", start_ts DESC, call_sid DESC)',
+} as const;
+const CREATE_ORDERING_INDEXES = Object.entries(ORDERING_INDEXES)
+  .map(([name, columns]) => `CREATE INDEX IF NOT EXISTS ${name} ON calls ${columns};`)
+  .join('\n');
+const DROP_ORDERING_INDEXES = Object.keys(ORDERING_INDEXES)
+  .map((name) => `DROP INDEX IF EXISTS ${name};`)
+  .join('\n');
+
+interface EqualityFilter {
+  name: 'status' | 'to' | 'from';
+  column: string;
+  index: keyof typeof ORDERING_INDEXES;
+}
+
+const EQUALITY_FILTERS: readonly EqualityFilter[] = [
+  { name: 'status', column: 'status', index: 'calls_project_status_start' },
+  { name: 'to', column: '"to"', index: 'calls_project_to_start' },
+  { name: 'from', column: '"from"', index: 'calls_project_from_start' },
+];
+
+/** Rows counted per candidate index when choosing between equality filters. */
+const PROBE_LIMIT = 5_000;
+
+/** Past this many rows in one insert, rebuilding the ordering indexes once beats updating them row by row. */
+const BULK_LOAD_ROWS = 20_000;
 
 type QueryShape = 'page' | 'count';
 type SqlParams = Record<string, string | number>;
@@ -71,9 +99,11 @@ export class CallStore {
   constructor(path = ':memory:') {
     this.path = path;
     this.db = new Database(path);
+    this.db.pragma('page_size = 16384'); // only takes effect on a new database; set before WAL creates the file
     if (path !== ':memory:' && path !== '') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.db.exec(CREATE_ORDERING_INDEXES);
   }
 
   get isOpen(): boolean {
@@ -100,9 +130,13 @@ export class CallStore {
        ON CONFLICT (project_id) DO UPDATE SET max_seconds = max(max_seconds, excluded.max_seconds)`,
     );
     const run = this.db.transaction((items: Iterable<CallRecord>) => {
+      const rowEstimate = this.statement('row-estimate', 'SELECT max(rowid) FROM calls').pluck();
+      const existingRows = (rowEstimate.get() as number | null) ?? 0;
+      const bulkFrom = Math.max(BULK_LOAD_ROWS, existingRows);
       let written = 0;
       let maxSeconds = 0;
       for (const record of items) {
+        if (written === bulkFrom) this.db.exec(DROP_ORDERING_INDEXES);
         const startTs = parseRfc2822(record.date);
         if (startTs === undefined) throw new RangeError(`Call ${record.callSid} has an invalid date: ${record.date}`);
         const seconds = durationSeconds(record.seconds);
@@ -122,6 +156,7 @@ export class CallStore {
         );
         written++;
       }
+      if (written > bulkFrom) this.db.exec(CREATE_ORDERING_INDEXES);
       noteMaxSeconds.run(projectId, Math.ceil(maxSeconds));
       return written;
     });
@@ -170,7 +205,9 @@ export class CallStore {
 
   /** Like `page`, but the records as stored JSON text (what the server writes without re-encoding). */
   pageJson(projectId: string, filters: CallFilters, pageSize: number): string[] {
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    }
     return this.select('page', projectId, filters, pageSize) as string[];
   }
 
@@ -202,12 +239,6 @@ export class CallStore {
     })();
   }
 
-  /** Refreshes the query planner's statistics; worth it after a large load. */
-  analyze(): void {
-    this.db.pragma('analysis_limit = 2000');
-    this.db.exec('ANALYZE');
-  }
-
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -235,12 +266,11 @@ export class CallStore {
       conditions.push(condition);
       params[name] = value;
     };
-    add('status', 'status = @status', bounds.status);
-    add('to', '"to" = @to', bounds.to);
-    add('from', '"from" = @from', bounds.from);
+    const equalities = EQUALITY_FILTERS.filter((filter) => bounds[filter.name] !== undefined);
+    for (const filter of equalities) add(filter.name, `${filter.column} = @${filter.name}`, bounds[filter.name]);
 
     // end = start + seconds with 0 <= seconds <= max_seconds, so an end range also bounds the start, which
-    // keeps end-filtered pages on the (project_id, start_ts) index instead of scanning the whole project.
+    // keeps end-filtered pages on an index that leads into start_ts instead of scanning the whole project.
     let startFrom = bounds.startFrom;
     let startBefore = bounds.startBefore;
     if (bounds.endBefore !== undefined) startBefore = Math.min(startBefore ?? Infinity, bounds.endBefore);
@@ -254,14 +284,54 @@ export class CallStore {
     add('endBefore', 'end_ts < @endBefore', bounds.endBefore);
 
     const where = conditions.join(' AND ');
+    let index = '';
+    if (equalities.length > 1) {
+      const startRange = {
+        ...(startFrom === undefined ? {} : { startFrom }),
+        ...(startBefore === undefined ? {} : { startBefore }),
+      };
+      index = ` INDEXED BY ${this.mostSelectiveIndex(projectId, equalities, bounds, startRange)}`;
+    }
     let sql: string;
     if (shape === 'count') {
-      sql = `SELECT count(*) FROM calls WHERE ${where}`;
+      sql = `SELECT count(*) FROM calls${index} WHERE ${where}`;
     } else {
-      sql = `SELECT record FROM calls WHERE ${where} ORDER BY start_ts DESC, call_sid DESC LIMIT @limit`;
+      sql = `SELECT record FROM calls${index} WHERE ${where} ORDER BY start_ts DESC, call_sid DESC LIMIT @limit`;
       params.limit = limit;
     }
-    return { key: `${shape}:${where}`, sql, params };
+    return { key: `${shape}:${index}:${where}`, sql, params };
+  }
+
+  /**
+   * With two or more equality filters SQLite cannot tell which index narrows most (an own number has
+   * thousands of calls, a rare status a handful), so count up to PROBE_LIMIT rows through each and take
+   * the smallest.
+   */
+  private mostSelectiveIndex(
+    projectId: string,
+    equalities: readonly EqualityFilter[],
+    bounds: FilterBounds,
+    startRange: { startFrom?: number; startBefore?: number },
+  ): string {
+    let best = equalities[0] as EqualityFilter;
+    let bestCount = Infinity;
+    for (const filter of equalities) {
+      const range = [
+        startRange.startFrom === undefined ? '' : ' AND start_ts >= @startFrom',
+        startRange.startBefore === undefined ? '' : ' AND start_ts < @startBefore',
+      ].join('');
+      const probe = this.statement(
+        `probe:${filter.index}:${range}`,
+        `SELECT count(*) FROM (SELECT 1 FROM calls INDEXED BY ${filter.index}
+         WHERE project_id = @projectId AND ${filter.column} = @value${range} LIMIT ${PROBE_LIMIT})`,
+      ).pluck();
+      const count = probe.get({ projectId, value: bounds[filter.name] ?? '', ...startRange }) as number;
+      if (count < bestCount) {
+        best = filter;
+        bestCount = count;
+      }
+    }
+    return best.index;
   }
 
   private maxSeconds(projectId: string): number {

@@ -1,3 +1,4 @@
+import { badInput } from '../errors.js';
 import { builder } from './builder.js';
 import { CallConnection } from './call-history.js';
 import { CallFilter } from './filters.js';
@@ -26,5 +27,10 @@ export const Project = builder.objectRef<ProjectShape>('Project').implement({
 
 builder.asEntity(Project, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: ({ id }) => ({ id }),
+  // A representation is client JSON, not checked against the key's type: a number still names a project.
+  resolveReference: ({ id }: { id: unknown }) => {
+    if (typeof id === 'number') return { id: String(id) };
+    if (typeof id !== 'string') throw badInput('Each representation needs an id.', { argument: 'representations' });
+    return { id };
+  },
 });

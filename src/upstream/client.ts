@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { UpstreamRequest } from '../history/query.js';
-import { UpstreamFailure } from './errors.js';
+import { UpstreamFailure, abortFailure } from './errors.js';
 
 /** The caller's credential, exactly as it arrived; forwarded to the upstream origin and nowhere else. */
 export interface Credential {
@@ -16,9 +16,6 @@ export interface UpstreamClientOptions {
 
 export const HISTORY_PATH = '/call/get-call-history';
 
-/** Why an attempt was aborted, so that the failure is reported as what it was. */
-export const ATTEMPT_TIMEOUT = Symbol('attempt timeout');
-
 /**
  * One HTTP attempt at `POST /call/get-call-history`, on a keep-alive undici pool pinned to the configured
  * origin. A pool never follows redirects, so a credential cannot travel to another origin.
@@ -33,7 +30,8 @@ export class UpstreamClient {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.path = `${url.pathname.replace(/\/+$/, '')}${HISTORY_PATH}`;
-    this.maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    // A page of 1,000 records is about 1 MB; the cap keeps a broken upstream from filling memory.
+    this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -113,7 +111,7 @@ async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<s
 }
 
 function failureFrom(error: unknown, signal: AbortSignal): UpstreamFailure {
-  if (signal.aborted) return new UpstreamFailure({ kind: 'timeout', attempt: signal.reason === ATTEMPT_TIMEOUT });
+  if (signal.aborted) return abortFailure(signal.reason);
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return new UpstreamFailure({ kind: 'timeout', attempt: true });
   }
@@ -121,11 +119,16 @@ function failureFrom(error: unknown, signal: AbortSignal): UpstreamFailure {
   return new UpstreamFailure({ kind: 'network', cause: typeof code === 'string' ? code : 'connection failed' });
 }
 
-/** `Retry-After` as seconds or an HTTP date, in milliseconds from now. */
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) as delay-seconds or an HTTP-date, in milliseconds from now; undefined when
+ * absent or malformed. An HTTP-date starts with a day name, which keeps `Date.parse`'s leniency ("-1", "1.5")
+ * from turning garbage into "retry now".
+ */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const header = Array.isArray(value) ? value[0] : value;
-  if (header === undefined || header.trim() === '') return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const header = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (header === undefined || header === '') return undefined;
+  if (/^\d+$/.test(header)) return Number(header) * 1000;
+  if (!/^[A-Za-z]{3}/.test(header)) return undefined;
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -5,6 +5,8 @@ export type UpstreamFailureKind =
   | { kind: 'status'; status: number; retryAfterMs?: number }
   | { kind: 'network'; cause: string }
   | { kind: 'timeout'; attempt: boolean }
+  /** Every caller waiting for the request went away (disconnected): nobody needs the answer any more. */
+  | { kind: 'cancelled' }
   | { kind: 'circuit-open' }
   | { kind: 'overloaded' }
   | { kind: 'bad-response'; reason: string };
@@ -23,7 +25,7 @@ export class UpstreamFailure extends Error {
     return f.kind === 'status' && (f.status === 429 || f.status === 502 || f.status === 503 || f.status === 504);
   }
 
-  /** Only the upstream's own trouble opens the breaker: a caller's bad credential or input never does. */
+  /** Only the upstream's own trouble opens the breaker: a caller's bad credential, input or departure never does. */
   get countsAgainstUpstream(): boolean {
     const f = this.failure;
     if (f.kind === 'network' || f.kind === 'timeout' || f.kind === 'bad-response') return true;
@@ -39,6 +41,8 @@ function describe(f: UpstreamFailureKind): string {
       return `upstream unreachable (${f.cause})`;
     case 'timeout':
       return f.attempt ? 'upstream attempt timed out' : 'upstream deadline passed';
+    case 'cancelled':
+      return 'upstream request cancelled: the caller left';
     case 'circuit-open':
       return 'upstream circuit open';
     case 'overloaded':
@@ -46,6 +50,19 @@ function describe(f: UpstreamFailureKind): string {
     case 'bad-response':
       return `upstream response unusable (${f.reason})`;
   }
+}
+
+/** Why an attempt was aborted by its own timer (not by the request's deadline or the caller leaving). */
+export const ATTEMPT_TIMEOUT = Symbol('attempt timeout');
+
+/**
+ * What an abort means, from the signal's reason: the attempt's own timer, the request's deadline
+ * (`AbortSignal.timeout` aborts with a TimeoutError), or else the caller going away.
+ */
+export function abortFailure(reason: unknown): UpstreamFailure {
+  if (reason === ATTEMPT_TIMEOUT) return new UpstreamFailure({ kind: 'timeout', attempt: true });
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new UpstreamFailure({ kind: 'timeout', attempt: false });
+  return new UpstreamFailure({ kind: 'cancelled' });
 }
 
 /**
@@ -83,6 +100,9 @@ export function toAppError(failure: UpstreamFailure): AppError {
       return new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Too many upstream requests are in flight; try again.');
     case 'timeout':
       return new AppError(ErrorCode.UPSTREAM_TIMEOUT, 'The upstream did not answer within the deadline.');
+    case 'cancelled':
+      // Only seen by a caller that is already gone; reported as the deadline it cut short.
+      return new AppError(ErrorCode.UPSTREAM_TIMEOUT, 'The request ended before the upstream answered.');
     case 'bad-response':
       return new AppError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The upstream answered with a body that is not a call list.');
   }

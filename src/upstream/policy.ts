@@ -14,13 +14,13 @@ import {
   type CircuitBreakerPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
-import { ATTEMPT_TIMEOUT } from './client.js';
-import { UpstreamFailure } from './errors.js';
+import { ATTEMPT_TIMEOUT, UpstreamFailure, abortFailure } from './errors.js';
 
 export interface PolicyOptions {
   /** Attempts after the first. */
   maxRetries: number;
   attemptTimeoutMs: number;
+  /** Full jitter: the n-th retry waits a random time in [0, min(retryMaxMs, retryBaseMs * 2^(n-1))). */
   retryBaseMs: number;
   retryMaxMs: number;
   breakerThreshold: number;
@@ -33,26 +33,33 @@ export interface PolicyOptions {
 
 export interface PolicyEvents {
   onRetry?: (reason: string, delayMs: number) => void;
-  onBreakerStateChange?: (state: 'closed' | 'open' | 'half-open') => void;
+  onBreakerStateChange?: (state: BreakerState) => void;
 }
 
-const STATE_NAMES: Record<CircuitState, 'closed' | 'open' | 'half-open'> = {
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
   [CircuitState.Open]: 'open',
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Isolated]: 'open',
 };
 
+/** A retry is made only if, after its wait, at least this long (or the attempt timeout, if shorter) remains. */
+export const MIN_ATTEMPT_MS = 200;
+
 /**
- * How every upstream request is run: one deadline for all attempts (the caller's signal), a timeout per
- * attempt, retries with full jitter on network errors, attempt timeouts, 429 and 502/503/504 only (the
- * endpoint is a read, so repeating it is safe), honouring Retry-After only when it fits in the deadline; a
- * circuit breaker for the origin that only the upstream's own failures open; and a bulkhead sized to the
- * connection pool that rejects at once rather than queueing without bound.
+ * How every upstream request is run: one deadline for all attempts (the caller's signal and `deadlineAt`), a
+ * timeout per attempt, retries with full jitter on network errors, attempt timeouts, 429 and 502/503/504 only
+ * (the endpoint is a read, so repeating it is safe), honouring Retry-After only when it fits in the deadline; a
+ * circuit breaker for the origin (one policy per upstream client, and a client is pinned to one origin) that
+ * only the upstream's own failures open; and a bulkhead sized to the connection pool whose small queue rejects
+ * rather than grows without bound.
  */
 export class UpstreamPolicy {
   readonly breaker: CircuitBreakerPolicy;
   private readonly bulkhead: BulkheadPolicy;
+  private readonly minAttemptMs: number;
 
   constructor(
     private readonly options: PolicyOptions,
@@ -71,26 +78,36 @@ export class UpstreamPolicy {
     );
     this.breaker.onStateChange((state) => events.onBreakerStateChange?.(STATE_NAMES[state]));
     this.bulkhead = bulkhead(options.bulkheadLimit, options.bulkheadQueue);
+    this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.attemptTimeoutMs);
   }
 
-  get breakerState(): 'closed' | 'open' | 'half-open' {
+  get breakerState(): BreakerState {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async run<T>(attempt: (signal: AbortSignal) => Promise<T>, deadline: AbortSignal, deadlineAt: number): Promise<T> {
+  /**
+   * Runs `attempt` under the policy. `signal` aborts when the request's deadline passes (a TimeoutError
+   * reason) or every caller has gone; `deadlineAt` is that deadline as an epoch time, for planning waits.
+   * Rejects with an UpstreamFailure (or, for a bug in `attempt`, its own error).
+   */
+  async run<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, deadlineAt: number): Promise<T> {
+    if (signal.aborted) throw abortFailure(signal.reason);
     const { maxRetries, retryBaseMs, retryMaxMs, attemptTimeoutMs } = this.options;
-    const delayFor = (context: IRetryBackoffContext<unknown>): number => {
-      const failure = 'error' in context.result ? context.result.error : undefined;
-      const retryAfterMs = failure instanceof UpstreamFailure && failure.failure.kind === 'status' ? failure.failure.retryAfterMs : undefined;
-      if (retryAfterMs !== undefined) return retryAfterMs;
-      return Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (context.attempt - 1));
-    };
-    // Retry only when the wait (Retry-After, or at most the backoff cap) still leaves time for an attempt.
+    const minAttemptMs = this.minAttemptMs;
+
+    const requestedWait = (error: unknown): number | undefined =>
+      error instanceof UpstreamFailure && error.failure.kind === 'status' ? error.failure.retryAfterMs : undefined;
+    // Retry only a retryable failure, and only when its Retry-After (if any) still leaves time for an attempt.
     const worthRetrying = (error: Error): boolean => {
       if (!(error instanceof UpstreamFailure) || !error.retryable) return false;
-      const f = error.failure;
-      const wait = f.kind === 'status' && f.retryAfterMs !== undefined ? f.retryAfterMs : 0;
-      return Date.now() + wait < deadlineAt;
+      return Date.now() + (requestedWait(error) ?? 0) + minAttemptMs <= deadlineAt;
+    };
+    // Retry-After as asked (worthRetrying made sure it fits); otherwise full jitter, cut to what the deadline allows.
+    const delayFor = (context: IRetryBackoffContext<unknown>): number => {
+      const retryAfterMs = 'error' in context.result ? requestedWait(context.result.error) : undefined;
+      if (retryAfterMs !== undefined) return retryAfterMs;
+      const jitter = Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (context.attempt - 1));
+      return Math.max(0, Math.min(jitter, deadlineAt - Date.now() - minAttemptMs));
     };
     const retries = retry(handleWhen(worthRetrying), { maxAttempts: maxRetries, backoff: new DelegateBackoff(delayFor) });
     retries.onRetry((event) => {
@@ -98,30 +115,41 @@ export class UpstreamPolicy {
       this.events.onRetry?.(reason, event.delay);
     });
 
-    try {
-      return await wrap(retries, this.breaker, this.bulkhead).execute(async ({ signal }) => {
-        const attemptTimer = new AbortController();
-        const timer = setTimeout(() => attemptTimer.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
-        try {
-          return await attempt(AbortSignal.any([signal, attemptTimer.signal]));
-        } finally {
-          clearTimeout(timer);
-        }
-      }, deadline);
-    } catch (error) {
-      throw asFailure(error, deadline);
-    }
+    const execution = wrap(retries, this.breaker, this.bulkhead).execute(async ({ signal: executionSignal }) => {
+      const attemptTimer = new AbortController();
+      const timer = setTimeout(() => attemptTimer.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
+      try {
+        return await attempt(AbortSignal.any([executionSignal, attemptTimer.signal]));
+      } finally {
+        clearTimeout(timer);
+      }
+    }, signal);
+
+    // cockatiel's retry wait and bulkhead queue do not watch the signal: answer as soon as it aborts, and let
+    // the abandoned execution wind down on its own (its next step sees the aborted signal and stops).
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(abortFailure(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      execution.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(asFailure(error, signal));
+        },
+      );
+    });
   }
 }
 
-function asFailure(error: unknown, deadline: AbortSignal): unknown {
-  if (error instanceof UpstreamFailure) {
-    // An attempt cut short because the request's deadline passed reports the deadline.
-    if (deadline.aborted && error.failure.kind === 'timeout') return new UpstreamFailure({ kind: 'timeout', attempt: false });
-    return error;
-  }
+function asFailure(error: unknown, signal: AbortSignal): unknown {
+  // An attempt cut short by the request's deadline or the caller leaving reports that, not the attempt.
+  if (signal.aborted) return abortFailure(signal.reason);
+  if (error instanceof UpstreamFailure) return error;
   if (error instanceof BrokenCircuitError) return new UpstreamFailure({ kind: 'circuit-open' });
   if (error instanceof BulkheadRejectedError) return new UpstreamFailure({ kind: 'overloaded' });
-  if (error instanceof TaskCancelledError || deadline.aborted) return new UpstreamFailure({ kind: 'timeout', attempt: false });
-  return error;
+  if (error instanceof TaskCancelledError) return abortFailure(signal.reason);
+  return error; // a bug, not an upstream failure: it surfaces as an unexpected (masked) error
 }

@@ -10,6 +10,8 @@ export interface FetchContext {
   signal: AbortSignal;
   deadlineAt: number;
   headers?: Record<string, string>;
+  /** Told of each HTTP attempt made for this request: its status or failure kind, and its latency. */
+  onAttempt?: (outcome: string, durationMs: number) => void;
 }
 
 export interface UpstreamObserver {
@@ -31,10 +33,10 @@ export class CallHistorySource {
         const started = performance.now();
         try {
           const result = await this.client.post(request, context.credential, signal, context.headers);
-          this.observer.onResponse?.(result === null ? '404' : '200', performance.now() - started);
+          this.observe(context, result === null ? '404' : '200', performance.now() - started);
           return result;
         } catch (error) {
-          this.observer.onResponse?.(outcomeOf(error), performance.now() - started);
+          this.observe(context, outcomeOf(error), performance.now() - started);
           throw error;
         }
       },
@@ -51,6 +53,11 @@ export class CallHistorySource {
       );
     }
     return records;
+  }
+
+  private observe(context: FetchContext, outcome: string, durationMs: number): void {
+    this.observer.onResponse?.(outcome, durationMs);
+    context.onAttempt?.(outcome, durationMs);
   }
 }
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCalls } from '../../src/emulator/generate.js';
 import { formatRfc2822, type CallRecord as VendorRecord } from '../../src/emulator/record.js';
 import type { CallFilters } from '../../src/emulator/filters.js';
+import type { CallSidsQuery } from '../__generated__/graphql.js';
+import type { GraphQLResponse } from '../support/app.js';
 import { CallSids } from '../support/operations.js';
 import { startEmulatorStack, type EmulatorStack } from '../support/emulator-app.js';
 
@@ -28,7 +30,11 @@ async function walkAll(stack: EmulatorStack, projectId: string, first: number, f
   let after: string | null = null;
   for (let page = 0; page < 100_000; page++) {
     const before = counts.requests;
-    const result = await stack.api.execute(CallSids, { projectId, first, after, ...(filter ? { filter } : {}) }, KEY);
+    const result: GraphQLResponse<CallSidsQuery> = await stack.api.execute(
+      CallSids,
+      { projectId, first, after, ...(filter ? { filter } : {}) },
+      KEY,
+    );
     if (result.errors) return { sids, requestsPerPage, counts, error: result.errors[0] };
     requestsPerPage.push(counts.requests - before);
     const connection = result.data!.callHistory;

@@ -37,19 +37,19 @@ describe('upstream requests are deduplicated', () => {
     });
   });
 
-  const gql = (query: string, headers: Record<string, string> = { 'x-api-key': 'k1' }) =>
+  const run = (query: string, headers: Record<string, string> = { 'x-api-key': 'k1' }) =>
     api.post({ query }, headers).then((r) => r.json as { data?: Record<string, { nodes: Array<{ sid: string }> }>; errors?: unknown[] });
 
   it('5 aliases with the same arguments: 1 upstream request', async () => {
     const fields = [1, 2, 3, 4, 5].map((i) => `a${i}: callHistory(projectId: "p", first: 10) { nodes { sid } }`).join('\n');
-    const result = await gql(`{ ${fields} }`);
+    const result = await run(`{ ${fields} }`);
     expect(result.errors).toBeUndefined();
     expect(Object.values(result.data!).every((c) => c.nodes.length === 10)).toBe(true);
     expect(upstream.requests).toHaveLength(1);
   });
 
   it('first: 5 and first: 50 on the same filter: 1 request of the larger size, each sliced', async () => {
-    const result = await gql(`{
+    const result = await run(`{
       top5: callHistory(projectId: "p", first: 5, filter: { status: COMPLETED }) { nodes { sid } }
       top50: callHistory(projectId: "p", first: 50, filter: { status: COMPLETED }) { nodes { sid } }
     }`);
@@ -61,7 +61,7 @@ describe('upstream requests are deduplicated', () => {
   });
 
   it('two filters: 2 requests', async () => {
-    await gql(`{
+    await run(`{
       a: callHistory(projectId: "p", filter: { status: COMPLETED }) { nodes { sid } }
       b: callHistory(projectId: "p", filter: { status: BUSY }) { nodes { sid } }
     }`);
@@ -70,7 +70,7 @@ describe('upstream requests are deduplicated', () => {
 
   it('two concurrent operations with the same credential and arguments: 1 request', async () => {
     const query = '{ callHistory(projectId: "p", first: 10) { nodes { sid } } }';
-    const [a, b] = await Promise.all([gql(query), gql(query)]);
+    const [a, b] = await Promise.all([run(query), run(query)]);
     expect(a.data).toEqual(b.data);
     expect(upstream.requests).toHaveLength(1);
     expect(api.app.inFlight.size).toBe(0);
@@ -78,21 +78,21 @@ describe('upstream requests are deduplicated', () => {
 
   it('two concurrent operations with different credentials: 2 requests, each with its own credential', async () => {
     const query = '{ callHistory(projectId: "p", first: 10) { nodes { sid } } }';
-    await Promise.all([gql(query, { 'x-api-key': 'k1' }), gql(query, { 'x-api-key': 'k2' })]);
+    await Promise.all([run(query, { 'x-api-key': 'k1' }), run(query, { 'x-api-key': 'k2' })]);
     expect(upstream.requests).toHaveLength(2);
     expect(upstream.requests.map((r) => r.headers['x-api-key']).sort()).toEqual(['k1', 'k2']);
   });
 
   it('nothing is kept after an operation: the same request later goes upstream again', async () => {
     const query = '{ callHistory(projectId: "p", first: 10) { nodes { sid } } }';
-    await gql(query);
-    await gql(query);
+    await run(query);
+    await run(query);
     expect(upstream.requests).toHaveLength(2);
   });
 
   it('one operation never has more than UPSTREAM_MAX_IN_FLIGHT (8) upstream requests in flight', async () => {
     const fields = Array.from({ length: 20 }, (_, i) => `a${i}: callHistory(projectId: "p${i}", first: 1) { nodes { sid } }`).join('\n');
-    const result = await gql(`{ ${fields} }`);
+    const result = await run(`{ ${fields} }`);
     expect(result.errors).toBeUndefined();
     expect(upstream.requests).toHaveLength(20);
     expect(maxInFlight).toBe(8);

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Context as OtelContext,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  ROOT_CONTEXT,
+  type TextMapGetter,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { type DocumentNode, getOperationAST, parse } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.js';
+import { tracer } from './tracing.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a sane token, else a fresh UUID. */
+export function requestIdFrom(headers: Headers): string {
+  const given = headers.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Codes that mean the server or its upstream failed, rather than the caller. */
+const SERVER_SIDE_CODES = new Set([
+  'UPSTREAM_ERROR',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_BAD_RESPONSE',
+  'RATE_LIMITED',
+  'INTERNAL_SERVER_ERROR',
+]);
+
+/** What is known about one GraphQL request while it runs. */
+export interface OperationObservation {
+  readonly requestId: string;
+  readonly startedAt: number;
+  readonly span: Span;
+  /** The caller's trace context (W3C traceparent, baggage) with this request's span in it. */
+  readonly traceContext: OtelContext;
+  operationName: string | undefined;
+  operationType: string | undefined;
+  /** The document as sent, kept until the operation is known from it. */
+  query: string | undefined;
+  readonly upstream: { attempts: number; durationMs: number; outcomes: Record<string, number> };
+  /** One HTTP attempt at the upstream made for this request: its status or failure kind, and its latency. */
+  recordUpstreamAttempt(outcome: string, durationMs: number): void;
+}
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+export interface OperationObserverOptions {
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Observes every GraphQL request: a request id (echoed in the response), a server span (a child of the
+ * caller's `traceparent`, active while the operation runs so that upstream spans hang below it), request
+ * counts, durations and error codes per operation, and one log line with the upstream work it caused.
+ */
+export class OperationObserver {
+  private readonly observations = new WeakMap<Request, OperationObservation>();
+
+  constructor(private readonly options: OperationObserverOptions) {}
+
+  /** The observation of a request in flight, for the context built for it. */
+  readonly of = (request: Request): OperationObservation | undefined => this.observations.get(request);
+
+  readonly plugin: Plugin = {
+    instrumentation: {
+      operation: ({ request }, run) => {
+        const observation = this.start(request);
+        return context.with(observation.traceContext, run);
+      },
+    },
+    onParams: ({ request, params }) => {
+      const observation = this.observations.get(request);
+      if (!observation) return;
+      if (observation.operationName === undefined && params.operationName) observation.operationName = params.operationName;
+      observation.query = params.query;
+    },
+    onParse: ({ context: graphqlContext }) => {
+      return ({ result }) => {
+        const observation = this.observations.get(graphqlContext.request);
+        if (observation && result && !(result instanceof Error)) identify(observation, result as DocumentNode);
+      };
+    },
+    // After the error-codes plugin (registered before this one), so every error has its code.
+    onResultProcess: ({ request, result }) => {
+      const observation = this.observations.get(request) ?? this.start(request);
+      const errorCodes = errorCodesOf(result);
+      // A result served without parsing (a response cache hit) still belongs to its operation.
+      if (observation.operationType === undefined && observation.query && !errorCodes.includes('GRAPHQL_PARSE_FAILED')) {
+        try {
+          identify(observation, parse(observation.query));
+        } catch {
+          // not a document: the operation stays unknown
+        }
+      }
+      this.finish(observation, errorCodes);
+    },
+    onResponse: ({ request, response }) => {
+      const observation = this.observations.get(request);
+      if (observation) response.headers.set('x-request-id', observation.requestId);
+    },
+  };
+
+  private start(request: Request): OperationObservation {
+    const requestId = requestIdFrom(request.headers);
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    const span = tracer().startSpan(
+      'graphql',
+      { kind: SpanKind.SERVER, attributes: { 'request.id': requestId } },
+      parent,
+    );
+    const upstream: OperationObservation['upstream'] = { attempts: 0, durationMs: 0, outcomes: {} };
+    const observation: OperationObservation = {
+      requestId,
+      startedAt: performance.now(),
+      span,
+      traceContext: trace.setSpan(parent, span),
+      operationName: undefined,
+      operationType: undefined,
+      query: undefined,
+      upstream,
+      recordUpstreamAttempt(outcome, durationMs) {
+        upstream.attempts += 1;
+        upstream.durationMs += durationMs;
+        upstream.outcomes[outcome] = (upstream.outcomes[outcome] ?? 0) + 1;
+      },
+    };
+    this.observations.set(request, observation);
+    return observation;
+  }
+
+  private finish(observation: OperationObservation, errorCodes: string[]): void {
+    const { metrics, logger } = this.options;
+    const durationMs = performance.now() - observation.startedAt;
+    const operation = metrics.operationLabel(observation.operationName);
+    const type = observation.operationType ?? 'unknown';
+    metrics.recordOperation(operation, type, durationMs, errorCodes);
+
+    const { span, upstream } = observation;
+    if (errorCodes.length > 0) {
+      span.setAttribute('graphql.error.codes', [...new Set(errorCodes)]);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorCodes.join(', ') });
+    }
+    span.end();
+
+    const entry = {
+      requestId: observation.requestId,
+      operation: observation.operationName ?? null,
+      operationType: type,
+      durationMs: Math.round(durationMs * 10) / 10,
+      upstream: { attempts: upstream.attempts, durationMs: Math.round(upstream.durationMs * 10) / 10, outcomes: upstream.outcomes },
+      ...(errorCodes.length > 0 ? { errors: errorCodes } : {}),
+    };
+    if (errorCodes.some((code) => SERVER_SIDE_CODES.has(code))) logger.warn(entry, 'graphql request failed');
+    else logger.info(entry, 'graphql request');
+  }
+}
+
+/** Names the observation (and its span) after the operation the document selects. */
+function identify(observation: OperationObservation, document: DocumentNode): void {
+  const operation = getOperationAST(document, observation.operationName ?? null);
+  observation.query = undefined;
+  if (!operation) return;
+  const name = operation.name?.value;
+  observation.operationType = operation.operation;
+  if (name) observation.operationName = name;
+  observation.span.updateName(`${operation.operation} ${name ?? 'anonymous'}`);
+  observation.span.setAttribute('graphql.operation.type', operation.operation);
+  if (name) observation.span.setAttribute('graphql.operation.name', name);
+}
+
+function errorCodesOf(result: unknown): string[] {
+  const results = Array.isArray(result) ? result : [result];
+  const codes: string[] = [];
+  for (const one of results) {
+    const errors = (one as { errors?: ReadonlyArray<{ extensions?: { code?: unknown } }> } | null)?.errors;
+    if (!Array.isArray(errors)) continue;
+    for (const error of errors) {
+      const code = error.extensions?.code;
+      codes.push(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+    }
+  }
+  return codes;
+}

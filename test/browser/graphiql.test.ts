@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type Locator, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, type RunningMain, startMain } from '../observability/main-process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'graphiql.png');
+const CALL_SID = /"sid": "CA[0-9a-f]{32}"/g;
+
+/** An editor's visible text, with Monaco's non-breaking spaces and line breaks made plain spaces. */
+const textOf = async (locator: Locator): Promise<string> => (await locator.innerText()).replace(/\s+/g, ' ');
+
+// GraphiQL as a person meets it: `npm start` with no settings (the embedded demo emulator), a real Chromium
+// with no network beyond this server, the example tab, the run button, calls in the result pane.
+describe('GraphiQL in a real browser', () => {
+  let server: RunningMain;
+  let browser: BrowserContext;
+  let profile: string;
+  const offSite: string[] = [];
+
+  beforeAll(async () => {
+    server = await startMain({ LOG_LEVEL: 'warn' });
+    profile = await mkdtemp(join(tmpdir(), 'graphiql-profile-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1600, height: 1000 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // Anything not served by our server (a CDN, a font host) is refused and remembered: GraphiQL must work offline.
+    await browser.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      offSite.push(url);
+      return route.abort();
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it('runs the example query with the printed demo key and shows calls', async () => {
+    const demoKey = /Demo credential: x-api-key: (\S+)/.exec(server.stdout())?.[1];
+    expect(demoKey, 'npm start prints a demo key when it serves demo data').toBeTruthy();
+
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${server.url}/graphql`);
+    const run = page.locator('.graphiql-execute-button');
+    await run.waitFor({ timeout: 60_000 });
+    // The example tab is open: the query editor holds the example operation, the variables its project.
+    await expect.poll(() => textOf(page.locator('.graphiql-query-editor')), { timeout: 30_000 }).toContain('query RecentCalls(');
+    await expect.poll(() => textOf(page.locator('.graphiql-editor-tool'))).toContain('"projectId": "demo"');
+
+    const answered = page.waitForResponse(
+      (response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes('RecentCalls'),
+    );
+    await run.click();
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    // The browser sent the demo key from the Headers tab.
+    expect(response.request().headers()['x-api-key']).toBe(demoKey);
+    const body = (await response.json()) as { data?: { callHistory: { edges: Array<{ node: { sid: string } }> } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.callHistory.edges.length).toBeGreaterThan(0);
+
+    const result = page.locator('.result-window');
+    await expect.poll(async () => (await textOf(result)).match(CALL_SID)?.length ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    const firstSid = body.data!.callHistory.edges[0]!.node.sid;
+    expect(await textOf(result)).toContain(`"sid": "${firstSid}"`);
+
+    await mkdir(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+
+    // The Headers tab shows where the credential goes, filled with the demo key.
+    await page.getByRole('button', { name: 'Headers', exact: true }).click();
+    await expect.poll(() => textOf(page.locator('.graphiql-editor-tool'))).toContain(`"x-api-key": "${demoKey}"`);
+
+    expect(offSite).toEqual([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { gunzipSync } from 'node:zlib';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
+
+// What the browser test needs, checked without a browser: the page loads nothing from another host.
+describe('GraphiQL page and its assets', () => {
+  let upstream: RecordingUpstream;
+  let api: TestApp;
+  let page: string;
+
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream();
+    api = await startTestApp(upstream.url);
+    page = await (await request(`${api.url}/graphql`, { headers: { accept: 'text/html' } })).body.text();
+  });
+  afterAll(async () => {
+    await api.close();
+    await upstream.close();
+  });
+
+  const assetPaths = () => [...page.matchAll(/(?:href=|src=|:")(graphiql\/[^\s>"]+)/g)].map((m) => m[1]!);
+
+  it('refers to no other host, and opens on the example query and its variables', () => {
+    expect(page).not.toMatch(/https?:\/\//);
+    expect(assetPaths().sort()).toEqual(
+      [
+        'graphiql.css',
+        'monacoeditorwork/editor.worker.bundle.js',
+        'monacoeditorwork/graphql.worker..bundle.js',
+        'monacoeditorwork/json.worker.bundle.js',
+        'yoga-graphiql.umd.js',
+      ].map((file) => expect.stringMatching(new RegExp(`^graphiql/[\\d.]+/${file.replaceAll('.', '\\.')}$`))),
+    );
+    expect(page).toContain('query RecentCalls(');
+    expect(page).toContain('\\"projectId\\": \\"demo\\"');
+    expect(page).toContain('x-api-key');
+  });
+
+  it('serves every asset it refers to, compressed when asked, cacheable for good', async () => {
+    for (const path of assetPaths()) {
+      const plain = await request(`${api.url}/${path}`);
+      const body = Buffer.from(await plain.body.arrayBuffer());
+      expect(plain.statusCode, path).toBe(200);
+      expect(plain.headers['content-type']).toMatch(path.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(body.length).toBeGreaterThan(10_000);
+
+      const gzipped = await request(`${api.url}/${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      const compressed = Buffer.from(await gzipped.body.arrayBuffer());
+      expect(compressed.length).toBeLessThan(body.length);
+      expect(gunzipSync(compressed).equals(body)).toBe(true);
+    }
+  });
+
+  it('serves nothing else under its path', async () => {
+    const version = /graphiql\/([^/]+)\//.exec(assetPaths()[0]!)![1]!;
+    for (const path of [`graphiql/0.0.0/yoga-graphiql.umd.js`, `graphiql/${version}/package.json`, `graphiql/${version}/../../package.json`, `graphiql/${version}/LICENSE`]) {
+      const response = await request(`${api.url}/${path}`);
+      await response.body.dump();
+      expect(response.statusCode, path).toBe(404);
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Metrics } from '../../src/observability/metrics.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { success, vendorRecord } from '../support/fixtures.js';
+import { CallSids } from '../support/operations.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
+import { scrape } from './prometheus.js';
+
+describe('GET /metrics', () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  async function stack(env: Record<string, string> = {}): Promise<{ upstream: RecordingUpstream; api: TestApp }> {
+    const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
+    const api = await startTestApp(upstream.url, env);
+    open.push(api, upstream);
+    return { upstream, api };
+  }
+
+  it('after a query shows its operation, its duration and the upstream requests by status and latency', async () => {
+    const { upstream, api } = await stack();
+    const result = await api.execute(CallSids, { projectId: 'p1', first: 5 });
+    expect(result.errors).toBeUndefined();
+    expect(upstream.requests).toHaveLength(1);
+
+    const metrics = await scrape(api.url);
+    expect(metrics.contentType).toMatch(/^text\/plain/);
+    expect(metrics.value('graphql_requests_total', { operation: 'CallSids', type: 'query' })).toBe(1);
+    expect(metrics.value('graphql_request_duration_seconds_count', { operation: 'CallSids', type: 'query' })).toBe(1);
+    expect(metrics.value('graphql_request_duration_seconds_sum', { operation: 'CallSids' })).toBeGreaterThan(0);
+    expect(metrics.all('graphql_errors_total')).toEqual([]);
+    expect(metrics.value('upstream_requests_total', { status: '200' })).toBe(1);
+    expect(metrics.value('upstream_request_duration_seconds_count', { status: '200' })).toBe(1);
+    expect(metrics.value('upstream_request_duration_seconds_sum', { status: '200' })).toBeGreaterThan(0);
+    expect(metrics.value('upstream_retries_total')).toBe(0);
+    expect(metrics.value('upstream_circuit_breaker_state', { state: 'closed' })).toBe(1);
+    expect(metrics.value('upstream_circuit_breaker_state', { state: 'open' })).toBe(0);
+    expect(metrics.value('graphql_response_cache_total', { result: 'hit' })).toBe(0);
+    expect(metrics.value('graphql_response_cache_total', { result: 'miss' })).toBe(0);
+  });
+
+  it('counts errors by code, with the upstream status that caused them', async () => {
+    const { upstream, api } = await stack();
+    upstream.respondWith(() => ({ status: 403, body: { message: 'Forbidden', status: 'error' } }));
+    await api.execute(CallSids, { projectId: 'p1' });
+    await api.execute(CallSids, { projectId: 'p1' });
+    await api.execute(CallSids, { projectId: 'p1' }, {}); // no credential: the upstream is not asked
+    await api.post({ query: '{ callHistory(' });
+
+    const metrics = await scrape(api.url);
+    expect(metrics.value('graphql_errors_total', { operation: 'CallSids', code: 'FORBIDDEN' })).toBe(2);
+    expect(metrics.value('graphql_errors_total', { operation: 'CallSids', code: 'UNAUTHENTICATED' })).toBe(1);
+    expect(metrics.value('graphql_errors_total', { operation: 'anonymous', code: 'GRAPHQL_PARSE_FAILED' })).toBe(1);
+    expect(metrics.value('graphql_requests_total', { operation: 'CallSids' })).toBe(3);
+    expect(metrics.value('graphql_requests_total', { operation: 'anonymous', type: 'unknown' })).toBe(1);
+    expect(metrics.value('upstream_requests_total', { status: '403' })).toBe(2);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('counts a retry and each attempt by its own status', async () => {
+    const { upstream, api } = await stack();
+    let calls = 0;
+    upstream.respondWith(() => (++calls === 1 ? { status: 503, body: { message: 'busy', status: 'error' } } : success([vendorRecord()])));
+    const result = await api.execute(CallSids, { projectId: 'p1' });
+    expect(result.errors).toBeUndefined();
+
+    const metrics = await scrape(api.url);
+    expect(metrics.value('upstream_retries_total')).toBe(1);
+    expect(metrics.value('upstream_requests_total', { status: '503' })).toBe(1);
+    expect(metrics.value('upstream_requests_total', { status: '200' })).toBe(1);
+  });
+
+  it('shows the circuit breaker open after the upstream keeps failing', async () => {
+    const { upstream, api } = await stack({
+      UPSTREAM_MAX_RETRIES: '0',
+      UPSTREAM_BREAKER_THRESHOLD: '0.5',
+      UPSTREAM_BREAKER_WINDOW_MS: '5000',
+      UPSTREAM_BREAKER_MIN_RPS: '0.5',
+      UPSTREAM_BREAKER_HALF_OPEN_MS: '600000',
+    });
+    upstream.respondWith(() => ({ status: 500, body: { message: 'down', status: 'error' } }));
+    for (let i = 0; i < 20 && api.app.source.policy.breakerState === 'closed'; i++) {
+      await api.execute(CallSids, { projectId: 'p1' });
+    }
+
+    const metrics = await scrape(api.url);
+    expect(metrics.value('upstream_circuit_breaker_state', { state: 'open' })).toBe(1);
+    expect(metrics.value('upstream_circuit_breaker_state', { state: 'closed' })).toBe(0);
+    expect(metrics.value('upstream_circuit_breaker_transitions_total', { state: 'open' })).toBe(1);
+    expect(metrics.value('upstream_requests_total', { status: '500' })).toBe(upstream.requests.length);
+    expect(metrics.value('graphql_errors_total', { operation: 'CallSids', code: 'UPSTREAM_ERROR' })).toBe(upstream.requests.length);
+  });
+
+  it('counts response cache hits and misses', async () => {
+    const { upstream, api } = await stack({ RESPONSE_CACHE_TTL_MS: '60000' });
+    await api.execute(CallSids, { projectId: 'p1' });
+    await api.execute(CallSids, { projectId: 'p1' });
+    await api.execute(CallSids, { projectId: 'p2' });
+
+    const metrics = await scrape(api.url);
+    expect(upstream.requests).toHaveLength(2);
+    expect(metrics.value('graphql_response_cache_total', { result: 'miss' })).toBe(2);
+    expect(metrics.value('graphql_response_cache_total', { result: 'hit' })).toBe(1);
+    // A cached answer is still a GraphQL request of its operation.
+    expect(metrics.value('graphql_requests_total', { operation: 'CallSids' })).toBe(3);
+  });
+
+  it('keeps the counts of each app apart', async () => {
+    const first = await stack();
+    const second = await stack();
+    await first.api.execute(CallSids, { projectId: 'p1' });
+    await first.api.execute(CallSids, { projectId: 'p2' });
+
+    expect((await scrape(first.api.url)).value('upstream_requests_total', { status: '200' })).toBe(2);
+    const other = await scrape(second.api.url);
+    expect(other.all('graphql_requests_total')).toEqual([]);
+    expect(other.all('upstream_requests_total')).toEqual([]);
+  });
+});
+
+describe('operation labels', () => {
+  const metrics = () => new Metrics({ breakerState: () => 'closed' });
+
+  it('uses the operation name, or anonymous and invalid', () => {
+    const m = metrics();
+    expect(m.operationLabel('CallSids')).toBe('CallSids');
+    expect(m.operationLabel(undefined)).toBe('anonymous');
+    expect(m.operationLabel('not a name"} 1\nfake_metric{')).toBe('invalid');
+  });
+
+  it('stops adding new names past a bound, so clients cannot grow the series without end', () => {
+    const m = metrics();
+    const labels = Array.from({ length: 250 }, (_, i) => m.operationLabel(`Operation${i}`));
+    expect(new Set(labels).size).toBe(201);
+    expect(labels.filter((label) => label === 'other')).toHaveLength(50);
+    expect(m.operationLabel('Operation0')).toBe('Operation0');
+  });
+});
