@@ -5,6 +5,10 @@
  * warm-up and at the end; exits 1 when memory after warm-up grew by more than 10%, an answer was a 5xx or had
  * no code, or a promise was left rejected unhandled.
  *
+ * Memory is the process's V8 heap after a forced full GC, sampled every 5 s under load. "After warm-up" is the
+ * median of the first three samples past the warm-up, "end" the median of the last three samples taken before
+ * the load stopped, so that both are measured with the same number of requests in flight.
+ *
  *   npx tsx bench/soak.ts --seconds 120 [--clients 50] [--fault-rate 0.1] [--warmup 20]
  */
 import { fork } from 'node:child_process';
@@ -81,12 +85,10 @@ async function soak(): Promise<void> {
   const startedAt = performance.now();
   const endsAt = startedAt + seconds * 1_000;
   const samples: Sample[] = [];
-  let warm: Sample | undefined;
   const sampler = setInterval(() => {
+    if (performance.now() > endsAt) return; // the load is draining: not comparable
     gc();
-    const sample = memory(performance.now() - startedAt);
-    samples.push(sample);
-    if (!warm && sample.at >= warmupSeconds * 1_000) warm = sample;
+    samples.push(memory(performance.now() - startedAt));
   }, 5_000);
 
   const client = async (index: number) => {
@@ -125,7 +127,7 @@ async function soak(): Promise<void> {
   await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
   clearInterval(sampler);
   gc();
-  const end = memory(performance.now() - startedAt);
+  const drained = memory(performance.now() - startedAt);
   const elapsedSeconds = (performance.now() - startedAt) / 1_000;
 
   await pool.close();
@@ -133,7 +135,10 @@ async function soak(): Promise<void> {
   child.disconnect();
   await new Promise((resolve) => child.once('exit', resolve));
 
-  const baseline = warm ?? start;
+  const afterWarmup = samples.filter((sample) => sample.at >= warmupSeconds * 1_000);
+  if (afterWarmup.length < 6) throw new Error('too few memory samples after warm-up: run longer or warm up for less');
+  const baseline = median(afterWarmup.slice(0, 3));
+  const end = median(afterWarmup.slice(-3));
   const growth = (end.heapUsedMb - baseline.heapUsedMb) / baseline.heapUsedMb;
   latencies.sort((a, b) => a - b);
   const served = latencies.length;
@@ -144,7 +149,7 @@ async function soak(): Promise<void> {
     'answers by code:',
     ...[...answers.entries()].sort((a, b) => b[1] - a[1]).map(([code, n]) => `  ${code.padEnd(24)} ${String(n).padStart(8)}  ${((100 * n) / served).toFixed(2)}%`),
     `latency: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
-    `memory (heap used after GC / RSS): start ${mb(start)}, after warm-up ${mb(baseline)}, end ${mb(end)}`,
+    `memory (heap used after GC / RSS): start ${mb(start)}, after warm-up ${mb(baseline)}, end ${mb(end)}, after the load drained ${mb(drained)}`,
     `heap growth after warm-up: ${(growth * 100).toFixed(1)}% (limit 10%)`,
     `heap samples every 5 s (MB): ${samples.map((s) => s.heapUsedMb.toFixed(1)).join(' ')}`,
     `5xx or uncoded answers: ${problems.length}; unhandled rejections: ${unhandled}`,
@@ -214,6 +219,11 @@ function exposeGc(): () => void {
 function memory(at: number): Sample {
   const { heapUsed, rss } = process.memoryUsage();
   return { at, heapUsedMb: heapUsed / 2 ** 20, rssMb: rss / 2 ** 20 };
+}
+
+function median(list: Sample[]): Sample {
+  const pick = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { at: list.at(-1)!.at, heapUsedMb: pick(list.map((s) => s.heapUsedMb)), rssMb: pick(list.map((s) => s.rssMb)) };
 }
 
 const mb = (s: Sample) => `${s.heapUsedMb.toFixed(1)} MB / ${s.rssMb.toFixed(0)} MB`;

@@ -64,8 +64,8 @@ function parseOptions(argv: string[]): Options {
     quick,
     levers: !quick && !argv.includes('--no-levers'),
     runs: number('runs', 3),
-    warmupSeconds: number('warmup', quick ? 1 : 10),
-    seconds: number('seconds', quick ? 1 : 15),
+    warmupSeconds: number('warmup', quick ? 1 : 8),
+    seconds: number('seconds', quick ? 1 : 12),
     scenarios: list('scenarios'),
     contenders: list('contenders'),
     out: value('out') ?? join(benchDir, 'RESULTS.md'),
@@ -93,6 +93,8 @@ export interface Contender {
   graphql: boolean;
   /** A lever variant (measured on a subset of scenarios, reported apart). */
   variant: boolean;
+  /** A variant left out of the full run unless named with --contenders (already measured: no effect). */
+  optional?: boolean;
   start(stubUrl: string, supergraph: string): Promise<Running>;
 }
 
@@ -198,6 +200,25 @@ export const CONTENDERS: Contender[] = [
     start: (_stub, supergraph) => startPeer('peer', supergraph),
   },
   {
+    id: 'y',
+    label: '(y) Yoga floor: (b)\'s work in a bare graphql-yoga resolver',
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: async (stub) => {
+      const port = await freePort();
+      const child = spawnNode({
+        name: 'yoga-floor',
+        args: ['--import', 'tsx', 'bench/servers/yoga-floor.ts'],
+        env: { PORT: String(port), UPSTREAM_URL: stub, NODE_ENV: 'production' },
+        cwd: rootDir,
+        core: SERVER_CORE,
+      });
+      return { url: `http://127.0.0.1:${port}/graphql`, child };
+    },
+  },
+  {
     id: 'c-1graphql',
     label: '(c) + one graphql build (control for JIT)',
     shape: 'ours',
@@ -222,6 +243,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
+    optional: true,
     start: (stub) => startOurs('ours-pool32', 'src/main.ts', stub, { UPSTREAM_CONNECTIONS: '32' }),
   },
   {
@@ -525,7 +547,8 @@ export async function main(argv: string[]): Promise<void> {
 
   const scenarios = SCENARIOS.filter((scenario) => !options.scenarios || options.scenarios.includes(scenario.id));
   const contenders = CONTENDERS.filter(
-    (contender) => (options.contenders ? options.contenders.includes(contender.id) : !contender.variant || options.levers),
+    (contender) =>
+      options.contenders ? options.contenders.includes(contender.id) : !contender.variant || (options.levers && !contender.optional),
   );
   log(
     `Benchmark (${options.quick ? 'quick' : 'full'}): ${contenders.map((c) => c.id).join(', ')} x ${scenarios.map((s) => s.id).join(', ')}; ` +

@@ -224,6 +224,25 @@ export function writeReport(path: string, report: Report): void {
     push('');
   }
 
+  const floor = ['S1', 'S2', 'S3'].filter((id) => get(id, 'y') && get(id, 'b') && get(id, 'c'));
+  if (floor.length) {
+    push(
+      '## Where (c)\'s time goes: CPU per request, (b) → (y) → (c)',
+      '',
+      '(y) does exactly (b)\'s work inside a bare graphql-yoga resolver, so (y) − (b) is the cost of Yoga\'s HTTP handling and graphql-js ' +
+        'execution, and (c) − (y) the cost of everything our server adds (limits, context, dedup, resilience policy, cursors, ' +
+        'normalisation, metrics).',
+      '',
+      '| scenario | (b) CPU ms/req | (y) CPU ms/req | (c) CPU ms/req | Yoga + execution | our additions |',
+      '|---|---|---|---|---|---|',
+      ...floor.map((id) => {
+        const [b, y, c] = ['b', 'y', 'c'].map((contender) => get(id, contender)!.cpuMsPerRequest) as [number, number, number];
+        return `| ${id} | ${fixed(b, 3)} | ${fixed(y, 3)} | ${fixed(c, 3)} | ${fixed(y - b, 3)} ms (${fixed((100 * (y - b)) / c, 0)}% of (c)) | ${fixed(c - y, 3)} ms (${fixed((100 * (c - y)) / c, 0)}% of (c)) |`;
+      }),
+      '',
+    );
+  }
+
   push(
     '## How this was measured',
     '',
