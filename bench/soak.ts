@@ -13,6 +13,7 @@
  */
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
@@ -80,6 +81,8 @@ async function soak(): Promise<void> {
   const count = (key: string) => answers.set(key, (answers.get(key) ?? 0) + 1);
 
   gc();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const loadAtStart = loadavg()[0]!;
   const start = memory(0);
   const startedAt = performance.now();
@@ -149,6 +152,7 @@ async function soak(): Promise<void> {
     'answers by code:',
     ...[...answers.entries()].sort((a, b) => b[1] - a[1]).map(([code, n]) => `  ${code.padEnd(24)} ${String(n).padStart(8)}  ${((100 * n) / served).toFixed(2)}%`),
     `latency: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
+    `event-loop delay (server and clients share this process): p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`,
     `memory (heap used after GC / RSS): start ${mb(start)}, after warm-up ${mb(baseline)}, end ${mb(end)}, after the load drained ${mb(drained)}`,
     `heap growth after warm-up: ${(growth * 100).toFixed(1)}% (limit 10%)`,
     `heap samples every 5 s (MB): ${samples.map((s) => s.heapUsedMb.toFixed(1)).join(' ')}`,

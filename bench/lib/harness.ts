@@ -220,7 +220,7 @@ export const CONTENDERS: Contender[] = [
   },
   {
     id: 'c-1graphql',
-    label: '(c) + one graphql build (control for JIT)',
+    label: '(c) via the lever launcher, no lever (control for JIT)',
     shape: 'ours',
     asks: 'ours',
     graphql: true,

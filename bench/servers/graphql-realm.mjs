@@ -1,7 +1,8 @@
-// One graphql-js for the whole process, for the graphql-jit lever. graphql-jit 0.8.7 ships an ESM entry that
-// loads its CommonJS files, which `require('graphql')`; the product imports graphql's ESM build, and bench/
-// holds another copy for the peer. Two realms make graphql-js reject the schema, so every import of graphql
-// is sent to the product's CommonJS build, which is also what the require() calls get (see ours.ts).
+// One graphql-js for the whole process, for the graphql-jit lever. bench/node_modules holds its own copy of graphql
+// (the peer's), and a plugin installed there would load it: two copies make graphql-js reject the schema ("from
+// another module or realm"). Every import of graphql is sent to the product's copy, resolved as the product
+// resolves it (graphql 16 has no "exports", so Node loads its CommonJS main); require() calls get the same
+// file (see ours.ts). In the product's own install there is one copy and none of this is needed.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 

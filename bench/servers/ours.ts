@@ -2,7 +2,7 @@
  * Our server with one lever changed, for the levers section of the benchmark. It starts as src/main.ts does with
  * UPSTREAM_URL set (config, logger, tracing when configured, createApp, process metrics), plus:
  *  - BENCH_JIT=1: @envelop/graphql-jit (executes compiled queries);
- *  - BENCH_SINGLE_GRAPHQL=1: only the graphql module change that JIT needs (the control for BENCH_JIT).
+ *  - BENCH_SINGLE_GRAPHQL=1: only the module resolution change that JIT needs here (the control for BENCH_JIT).
  * Pool sizing needs no launcher: it is the UPSTREAM_CONNECTIONS setting.
  */
 import Module, { register } from 'node:module';
@@ -10,8 +10,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'graphql-yoga';
 
-// graphql-jit requires graphql from bench/node_modules: send those requires, and every import, to the product's
-// CommonJS build of graphql, so that one graphql-js instance serves the whole process.
+// graphql-jit, installed in bench/node_modules, would load bench's copy of graphql: send its requires, and every
+// import, to the product's copy, so that one graphql-js instance serves the whole process.
 if (process.env.BENCH_SINGLE_GRAPHQL === '1' || process.env.BENCH_JIT === '1') {
   register('./graphql-realm.mjs', import.meta.url);
   const productPackage = fileURLToPath(new URL('../../package.json', import.meta.url));
