@@ -254,9 +254,15 @@ export function writeReport(path: string, report: Report): void {
       '`LOG_LEVEL=warn`, every other setting at its default.',
     '- **(d)**: `mesh-compose` over `schema/upstream.openapi.yaml` (`bench/peer/mesh.config.ts`), served by `hive-gateway supergraph` ' +
       'as a single process with defaults (`bench/peer/gateway.config.ts`: logs at warn, no GraphiQL).',
+    '- **(y)**: `bench/servers/yoga-floor.ts`, (b)\'s upstream request and mapping inside the resolver of a minimal graphql-yoga ' +
+      'schema, with no plugin, context or policy: the floor of any Yoga server on this request.',
     '- **Query**: our server is asked `callHistory(projectId, first) { nodes { sid status from to startedAt durationSeconds cost } }`, the ' +
       'peer `getCallHistory(input: {projectId, pageSize}) { ... on CallHistoryResponse { data { callSid status from to date seconds cost } } }`. ' +
       'Our server asks the upstream for `first + 1` records (to know `hasNextPage`); the others ask for `pageSize`.',
+    '- **Two upstream requests at first: 1000**: our server asks for `first + 1` calls to know `hasNextPage`; the page cap is 1,000, ' +
+      'so it finds the 1,001st call with a second, small keyset request (S3\'s upstream req/op).',
+    '- **S5\'s fixed rate**: autocannon paces each connection (here 20 at 10 req/s), so requests arrive in bursts of 20 and the ' +
+      'latencies include queueing behind a burst, about 20 times a server\'s CPU per request at worst.',
     '- **Load**: autocannon in this process, a distinct `x-api-key` on every request (no cache or in-flight sharing can answer), closed loop ' +
       'except S5 (fixed arrival rate). Latencies are autocannon\'s per-response times kept at full precision.',
     '- **Validity**: warm-up answers are compared byte for byte with the checked reference answer; measured runs must keep the same ' +

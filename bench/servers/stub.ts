@@ -145,4 +145,4 @@ server.listen(port, '127.0.0.1', () => {
   // The harness reads this line to learn the port.
   process.stdout.write(`LISTENING ${address.port}\n`);
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0));
