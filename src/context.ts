@@ -14,8 +14,6 @@ import { type OperationObservation, requestIdFrom } from './observability/operat
 export interface Context {
   requestId: string;
   logger: Logger;
-  /** A short, non-reversible digest of the caller's credential (null without one): a cache and dedup scope. */
-  credentialScope: string | null;
   callHistory(args: CallHistoryArgs & { after?: string | null | undefined }): Promise<CallConnection>;
 }
 
@@ -49,65 +47,87 @@ export const scopeOf = (credential: Credential): string =>
     .digest('base64url')
     .slice(0, 22);
 
-/** Builds a fresh context per GraphQL request: its loader, deadline and bulkhead never outlive it. */
+/**
+ * Builds a fresh context per GraphQL request: its loader, deadline and bulkhead never outlive it. Everything
+ * but the request id is made on first use, so requests that never reach the upstream (cache hits, refusals)
+ * pay nothing for it.
+ */
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: YogaInitialContext): Context => {
     const observation = deps.observe?.(request);
     const requestId = observation?.requestId ?? requestIdFrom(request.headers);
-    const credential = credentialOf(request.headers, deps.serverApiKey);
-    const credentialScope = credential ? scopeOf(credential) : null;
-    const logger = deps.logger.child({ requestId, operation: observation?.operationName ?? null });
-    const onAttempt = (outcome: string, durationMs: number) => {
-      observation?.recordUpstreamAttempt(outcome, durationMs);
-      logger.debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
-    };
+    let logger: Logger | undefined;
+    const requestLogger = () =>
+      (logger ??= deps.logger.child({ requestId, operation: observation?.operationName ?? null }));
+    let upstream: ((args: CallHistoryArgs & { after?: string | null | undefined }) => Promise<CallConnection>) | null | undefined;
 
-    let deadline: { signal: AbortSignal; at: number } | undefined;
-    const startDeadline = () => {
-      // One deadline for all upstream work of this request, started by its first upstream call.
-      deadline ??= {
-        at: Date.now() + deps.timeoutMs,
-        signal: AbortSignal.any([request.signal, AbortSignal.timeout(deps.timeoutMs)]),
-      };
-      return deadline;
-    };
-    const operationBulkhead = bulkhead(deps.maxInFlightPerOperation, Number.MAX_SAFE_INTEGER);
-
-    const fetchRecords = createRecordsLoader(async (upstreamRequest) => {
-      const { signal, at } = startDeadline();
-      try {
-        return await operationBulkhead.execute(
-          () =>
-            deps.inFlight.run(credentialScope!, upstreamRequest, signal, (shared, sharedSignal) =>
-              deps.source.fetch(shared, {
-                credential: credential!,
-                signal: sharedSignal,
-                deadlineAt: at,
-                headers: { 'x-request-id': requestId },
-                onAttempt,
-              }),
-            ),
-          signal,
-        );
-      } catch (error) {
-        if (error instanceof UpstreamFailure) throw toAppError(error);
-        if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
-        throw error;
-      }
-    });
-
-    return {
+    const context: Context = {
       requestId,
-      logger,
-      credentialScope,
+      get logger() {
+        return requestLogger();
+      },
       callHistory: (args) => {
-        if (!credential) {
+        upstream ??= upstreamSession(deps, request, requestId, observation, requestLogger);
+        if (!upstream) {
           return Promise.reject(
             new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.'),
           );
         }
-        return readCallHistory(args, fetchRecords, deps.maxPageSize);
+        return upstream(args);
       },
     };
+    return context;
   };
+}
+
+/** The caller's upstream access for one request; null without a credential. */
+function upstreamSession(
+  deps: ContextDependencies,
+  request: Request,
+  requestId: string,
+  observation: OperationObservation | undefined,
+  logger: () => Logger,
+): ((args: CallHistoryArgs & { after?: string | null | undefined }) => Promise<CallConnection>) | null {
+  const credential = credentialOf(request.headers, deps.serverApiKey);
+  if (!credential) return null;
+  const credentialScope = scopeOf(credential);
+  const onAttempt = (outcome: string, durationMs: number) => {
+    observation?.recordUpstreamAttempt(outcome, durationMs);
+    logger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+  };
+
+  let deadline: { signal: AbortSignal; at: number } | undefined;
+  const startDeadline = () => {
+    // One deadline for all upstream work of this request, started by its first upstream call.
+    deadline ??= {
+      at: Date.now() + deps.timeoutMs,
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(deps.timeoutMs)]),
+    };
+    return deadline;
+  };
+  const operationBulkhead = bulkhead(deps.maxInFlightPerOperation, Number.MAX_SAFE_INTEGER);
+
+  const fetchRecords = createRecordsLoader(async (upstreamRequest) => {
+    const { signal, at } = startDeadline();
+    try {
+      return await operationBulkhead.execute(
+        () =>
+          deps.inFlight.run(credentialScope, upstreamRequest, signal, (shared, sharedSignal) =>
+            deps.source.fetch(shared, {
+              credential,
+              signal: sharedSignal,
+              deadlineAt: at,
+              headers: { 'x-request-id': requestId },
+              onAttempt,
+            }),
+          ),
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof UpstreamFailure) throw toAppError(error);
+      if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+      throw error;
+    }
+  });
+  return (args) => readCallHistory(args, fetchRecords, deps.maxPageSize);
 }

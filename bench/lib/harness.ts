@@ -6,7 +6,7 @@
  * a time under load. Before anything is timed, every contender must return the same calls as the stub.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,12 @@ async function startProxy(mode: 'pipe' | 'json', stubUrl: string): Promise<Runni
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
+/** The node flags `npm start` passes (e.g. the young-generation size), so (c) runs exactly as shipped. */
+function shippedNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return scripts.start.split(/\s+/).filter((token) => token.startsWith('--max-'));
+}
+
 async function startOurs(
   name: string,
   entry: string,
@@ -188,7 +194,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: false,
-    start: (stub) => startOurs('ours', 'src/main.ts', stub),
+    start: (stub) => startOurs('ours', 'src/main.ts', stub, {}, shippedNodeFlags()),
   },
   {
     id: 'd',
@@ -225,7 +231,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-1graphql', 'bench/servers/ours.ts', stub, { BENCH_SINGLE_GRAPHQL: '1' }),
+    start: (stub) => startOurs('ours-1graphql', 'bench/servers/ours.ts', stub, { BENCH_SINGLE_GRAPHQL: '1' }, shippedNodeFlags()),
   },
   {
     id: 'c-jit',
@@ -234,7 +240,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-jit', 'bench/servers/ours.ts', stub, { BENCH_JIT: '1' }),
+    start: (stub) => startOurs('ours-jit', 'bench/servers/ours.ts', stub, { BENCH_JIT: '1' }, shippedNodeFlags()),
   },
   {
     id: 'c-pool32',
@@ -244,16 +250,16 @@ export const CONTENDERS: Contender[] = [
     graphql: true,
     variant: true,
     optional: true,
-    start: (stub) => startOurs('ours-pool32', 'src/main.ts', stub, { UPSTREAM_CONNECTIONS: '32' }),
+    start: (stub) => startOurs('ours-pool32', 'src/main.ts', stub, { UPSTREAM_CONNECTIONS: '32' }, shippedNodeFlags()),
   },
   {
-    id: 'c-semi64',
-    label: '(c) with node --max-semi-space-size=64',
+    id: 'c-default-heap',
+    label: "(c) without npm start's --max-semi-space-size (Node's default young generation)",
     shape: 'ours',
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-semi64', 'src/main.ts', stub, {}, ['--max-semi-space-size=64']),
+    start: (stub) => startOurs('ours-default-heap', 'src/main.ts', stub),
   },
   {
     id: 'd-jit',

@@ -1,5 +1,5 @@
 import type { CallRecord } from '../upstream/records.js';
-import { decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
+import { type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
 import { type FetchRecords, fetchHistoryPage } from './paginate.js';
 import { type CallHistoryArgs, parseCallHistoryArgs } from './translate.js';
 
@@ -18,15 +18,34 @@ export async function readCallHistory(
   const fingerprint = listFingerprint(query);
   const after = args.after == null ? null : decodeCursor(args.after, fingerprint, maxPageSize);
   const page = await fetchHistoryPage(query, after, maxPageSize, fetchRecords);
-  const edges = page.edges.map(({ record, position }) => ({ cursor: encodeCursor(fingerprint, position), node: record }));
+  const edges = page.edges.map(({ record, position }) => new CallEdge(fingerprint, position, record));
   return {
     edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       // Only forward pagination is offered; the Relay spec allows false here.
       hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
+}
+
+/** An edge whose cursor is encoded only when a client selects it (most select `nodes` or a few fields). */
+class CallEdge {
+  private encoded: string | undefined;
+
+  constructor(
+    private readonly fingerprint: string,
+    private readonly position: Position,
+    readonly node: CallRecord,
+  ) {}
+
+  get cursor(): string {
+    return (this.encoded ??= encodeCursor(this.fingerprint, this.position));
+  }
 }

@@ -12,6 +12,12 @@ export type UpstreamFailureKind =
   | { kind: 'bad-response'; reason: string };
 
 export class UpstreamFailure extends Error {
+  /**
+   * The deadline (epoch ms) of the request whose attempt failed: set by the policy so that its one shared
+   * retry rule can tell whether a wait still fits.
+   */
+  deadlineAt: number | undefined;
+
   constructor(readonly failure: UpstreamFailureKind) {
     super(describe(failure));
     this.name = 'UpstreamFailure';

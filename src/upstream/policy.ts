@@ -12,7 +12,10 @@ import {
   wrap,
   type BulkheadPolicy,
   type CircuitBreakerPolicy,
+  type IDefaultPolicyContext,
+  type IPolicy,
   type IRetryBackoffContext,
+  type IRetryContext,
 } from 'cockatiel';
 import { ATTEMPT_TIMEOUT, UpstreamFailure, abortFailure } from './errors.js';
 
@@ -60,6 +63,7 @@ export class UpstreamPolicy {
   readonly breaker: CircuitBreakerPolicy;
   private readonly bulkhead: BulkheadPolicy;
   private readonly minAttemptMs: number;
+  private readonly pipeline: IPolicy<IRetryContext & IDefaultPolicyContext>;
 
   constructor(
     private readonly options: PolicyOptions,
@@ -79,7 +83,35 @@ export class UpstreamPolicy {
     this.breaker.onStateChange((state) => events.onBreakerStateChange?.(STATE_NAMES[state]));
     this.bulkhead = bulkhead(options.bulkheadLimit, options.bulkheadQueue);
     this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.attemptTimeoutMs);
+
+    // Built once: the deadline of each request travels on its failures (UpstreamFailure.deadlineAt).
+    const retries = retry(handleWhen(this.worthRetrying), {
+      maxAttempts: options.maxRetries,
+      backoff: new DelegateBackoff(this.delayFor),
+    });
+    retries.onRetry((event) => {
+      const reason = 'error' in event ? event.error.message : 'result';
+      events.onRetry?.(reason, event.delay);
+    });
+    this.pipeline = wrap(retries, this.breaker, this.bulkhead);
   }
+
+  /** Retry only a retryable failure, and only when its Retry-After (if any) still leaves time for an attempt. */
+  private readonly worthRetrying = (error: Error): boolean => {
+    if (!(error instanceof UpstreamFailure) || !error.retryable) return false;
+    return Date.now() + (requestedWait(error) ?? 0) + this.minAttemptMs <= (error.deadlineAt ?? Number.POSITIVE_INFINITY);
+  };
+
+  /** Retry-After as asked (worthRetrying made sure it fits); otherwise full jitter, cut to what the deadline allows. */
+  private readonly delayFor = (context: IRetryBackoffContext<unknown>): number => {
+    const failure = 'error' in context.result ? context.result.error : undefined;
+    const retryAfterMs = requestedWait(failure);
+    if (retryAfterMs !== undefined) return retryAfterMs;
+    const { retryBaseMs, retryMaxMs } = this.options;
+    const jitter = Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (context.attempt - 1));
+    const deadlineAt = failure instanceof UpstreamFailure ? failure.deadlineAt : undefined;
+    return deadlineAt === undefined ? jitter : Math.max(0, Math.min(jitter, deadlineAt - Date.now() - this.minAttemptMs));
+  };
 
   get breakerState(): BreakerState {
     return STATE_NAMES[this.breaker.state];
@@ -92,34 +124,15 @@ export class UpstreamPolicy {
    */
   async run<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, deadlineAt: number): Promise<T> {
     if (signal.aborted) throw abortFailure(signal.reason);
-    const { maxRetries, retryBaseMs, retryMaxMs, attemptTimeoutMs } = this.options;
-    const minAttemptMs = this.minAttemptMs;
-
-    const requestedWait = (error: unknown): number | undefined =>
-      error instanceof UpstreamFailure && error.failure.kind === 'status' ? error.failure.retryAfterMs : undefined;
-    // Retry only a retryable failure, and only when its Retry-After (if any) still leaves time for an attempt.
-    const worthRetrying = (error: Error): boolean => {
-      if (!(error instanceof UpstreamFailure) || !error.retryable) return false;
-      return Date.now() + (requestedWait(error) ?? 0) + minAttemptMs <= deadlineAt;
-    };
-    // Retry-After as asked (worthRetrying made sure it fits); otherwise full jitter, cut to what the deadline allows.
-    const delayFor = (context: IRetryBackoffContext<unknown>): number => {
-      const retryAfterMs = 'error' in context.result ? requestedWait(context.result.error) : undefined;
-      if (retryAfterMs !== undefined) return retryAfterMs;
-      const jitter = Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (context.attempt - 1));
-      return Math.max(0, Math.min(jitter, deadlineAt - Date.now() - minAttemptMs));
-    };
-    const retries = retry(handleWhen(worthRetrying), { maxAttempts: maxRetries, backoff: new DelegateBackoff(delayFor) });
-    retries.onRetry((event) => {
-      const reason = 'error' in event ? event.error.message : 'result';
-      this.events.onRetry?.(reason, event.delay);
-    });
-
-    const execution = wrap(retries, this.breaker, this.bulkhead).execute(async ({ signal: executionSignal }) => {
+    const { attemptTimeoutMs } = this.options;
+    const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
       const attemptTimer = new AbortController();
       const timer = setTimeout(() => attemptTimer.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
       try {
         return await attempt(AbortSignal.any([executionSignal, attemptTimer.signal]));
+      } catch (error) {
+        if (error instanceof UpstreamFailure) error.deadlineAt = deadlineAt;
+        throw error;
       } finally {
         clearTimeout(timer);
       }
@@ -143,6 +156,9 @@ export class UpstreamPolicy {
     });
   }
 }
+
+const requestedWait = (error: unknown): number | undefined =>
+  error instanceof UpstreamFailure && error.failure.kind === 'status' ? error.failure.retryAfterMs : undefined;
 
 function asFailure(error: unknown, signal: AbortSignal): unknown {
   // An attempt cut short by the request's deadline or the caller leaving reports that, not the attempt.
