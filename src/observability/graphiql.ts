@@ -56,6 +56,7 @@ export class GraphiQLAssets {
     if (!manifest) return undefined;
     const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
     const dist = join(dirname(manifest), 'dist');
+    if (!existsSync(dist)) return undefined;
     const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).map((file) => file.replaceAll('\\', '/'));
     return new GraphiQLAssets(version, dist, files);
   }
