@@ -67,7 +67,7 @@ export class UpstreamPolicy {
 
   constructor(
     private readonly options: PolicyOptions,
-    private readonly events: PolicyEvents = {},
+    events: PolicyEvents = {},
   ) {
     this.breaker = circuitBreaker(
       handleWhen((error) => error instanceof UpstreamFailure && error.countsAgainstUpstream),

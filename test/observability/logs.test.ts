@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { success, vendorRecord } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
 import { CallSids } from '../support/operations.js';
-import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
+import { recordingStacks } from '../support/recording-stack.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -11,17 +10,7 @@ const parsed = (api: TestApp): LogLine[] => api.logs.map((line) => JSON.parse(li
 const requestLines = (api: TestApp) => parsed(api).filter((line) => line.msg === 'graphql request' || line.msg === 'graphql request failed');
 
 describe('structured logs', () => {
-  const open: Array<{ close(): Promise<void> }> = [];
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close()));
-  });
-
-  async function stack(env: Record<string, string> = {}): Promise<{ upstream: RecordingUpstream; api: TestApp }> {
-    const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
-    const api = await startTestApp(upstream.url, env);
-    open.push(api, upstream);
-    return { upstream, api };
-  }
+  const stack = recordingStacks();
 
   it('take the request id from x-request-id, send it upstream, echo it, and log the operation with its upstream timings', async () => {
     const { upstream, api } = await stack();

@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/observability/metrics.js';
-import { startTestApp, type TestApp } from '../support/app.js';
 import { success, vendorRecord } from '../support/fixtures.js';
 import { CallSids } from '../support/operations.js';
-import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
+import { recordingStacks } from '../support/recording-stack.js';
 import { scrape } from './prometheus.js';
 
 describe('GET /metrics', () => {
-  const open: Array<{ close(): Promise<void> }> = [];
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close()));
-  });
-
-  async function stack(env: Record<string, string> = {}): Promise<{ upstream: RecordingUpstream; api: TestApp }> {
-    const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
-    const api = await startTestApp(upstream.url, env);
-    open.push(api, upstream);
-    return { upstream, api };
-  }
+  const stack = recordingStacks();
 
   it('after a query shows its operation, its duration and the upstream requests by status and latency', async () => {
     const { upstream, api } = await stack();
