@@ -1,5 +1,5 @@
 /**
- * The side-by-side benchmark (issue 8): a stub upstream, two bare proxies, our server and the peer, each in its
+ * The side-by-side benchmark: a stub upstream, two bare proxies, our server and the peer, each in its
  * own process, measured in one run on one machine so that only ratios are compared.
  *
  * Layout: the load generator (this process) and the stub share core 0; every contender runs on core 1, one at

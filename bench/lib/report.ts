@@ -115,7 +115,7 @@ export function writeReport(path: string, report: Report): void {
   const g3b = ratio(s3c?.rps, s3d?.rps);
   const g4 = ratio(s3c?.rps, s3b?.rps);
   push(
-    '## Goals (issue 8; a benchmark target, not a test)',
+    '## Goals (benchmark targets, not tests)',
     '',
     '| goal | measured | same ratio by CPU time | target | |',
     '|---|---|---|---|---|',

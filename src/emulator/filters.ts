@@ -1,4 +1,4 @@
-/** The query-string filters of `POST /call/get-call-history` (DESIGN.md §1), parsed and turned into bounds. */
+/** The query-string filters of `POST /call/get-call-history`, parsed and turned into bounds. */
 
 export const FILTER_STATUSES = [
   'queued',

@@ -72,7 +72,7 @@ export function abortFailure(reason: unknown): UpstreamFailure {
 }
 
 /**
- * The single mapping from upstream failures to the API's error codes (DESIGN.md, error table).
+ * The single mapping from upstream failures to the API's error codes (the README's error table).
  * Messages are ours: no upstream body, URL or header ever reaches a caller.
  */
 export function toAppError(failure: UpstreamFailure): AppError {

@@ -21,7 +21,7 @@ afterAll(() => {
   rmSync(temporaryDirectory, { recursive: true, force: true });
 });
 
-/** An independent statement of DESIGN.md §1: whole UTC days, half-open ranges, end = start + seconds. */
+/** An independent statement of the endpoint's contract: whole UTC days, half-open ranges, end = start + seconds. */
 function referencePage(calls: readonly CallRecord[], filters: CallFilters, pageSize = Infinity): CallRecord[] {
   const day = (text: string) => Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10))) / 1000;
   const inDays = (instant: number, on?: string, after?: string, before?: string) =>

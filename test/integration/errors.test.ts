@@ -7,7 +7,7 @@ import { success, vendorRecord } from '../support/fixtures.js';
 
 const UPSTREAM_SECRET_TEXT = 'internal stack trace at db.query(secret-table)';
 
-// One test per row of the error table (DESIGN.md §2b): the code, and whether the upstream was called.
+// One test per row of the README's error table: the code, and whether the upstream was called.
 describe('errors carry the codes of the error table', () => {
   let upstream: RecordingUpstream;
   let api: TestApp;

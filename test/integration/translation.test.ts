@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { CallHistoryPage } from '../support/operations.js';
 import { success, vendorRecord } from '../support/fixtures.js';
 
-// One test per row of the translation table (DESIGN.md §2b): the exact REST request each argument produces.
+// One test per row of the README's translation table: the exact REST request each argument produces.
 describe('translation of callHistory arguments into the REST request', () => {
   let upstream: RecordingUpstream;
   let api: TestApp;
