@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
+import { LATEST_INSTANT_MS } from '../upstream/records.js';
 import type { ListIdentity } from './query.js';
 
 /**
@@ -14,6 +15,12 @@ export interface Position {
 }
 
 const VERSION = 1;
+/** 9999-12-31T23:59:59.999Z: the last instant a `YYYY-MM-DD` day filter can name. */
+const LAST_NAMEABLE_MS = 253_402_300_799_999;
+
+/** An instant a cursor may hold: one the upstream's day filters can name, or "before the first record dated". */
+const isPositionInstant = (ms: number): boolean =>
+  Number.isInteger(ms) && ((ms >= 0 && ms <= LAST_NAMEABLE_MS) || ms === LATEST_INSTANT_MS);
 
 /** A short digest of the list a cursor belongs to, so a cursor cannot be replayed against other arguments. */
 export function listFingerprint(list: ListIdentity): string {
@@ -51,7 +58,7 @@ export function decodeCursor(cursor: string, fingerprint: string, maxDayRank: nu
   if (
     typeof boundTo !== 'string' ||
     typeof orderMs !== 'number' ||
-    !Number.isFinite(orderMs) ||
+    !isPositionInstant(orderMs) ||
     typeof sid !== 'string' ||
     sid.length === 0 ||
     sid.length > 256 ||

@@ -49,9 +49,9 @@ export async function fetchHistoryPage(
     const filters = upstreamFilters(query, boundDay);
     if (!filters) break; // the window is empty: nothing to ask
 
-    const stillNeeded = want - edges.length;
-    // When records are filtered here, ask for more than needed on later rounds: fewer requests per page.
-    const ask = accepts ? stillNeeded * growth : stillNeeded;
+    // Every further round of one page asks for twice as much more: a page that must look past many rows (newer
+    // calls on the cursor's day, records the layer filters out) costs a few requests, never one per row.
+    const ask = (want - edges.length) * growth;
     const pageSize = Math.min(maxPageSize, (position?.dayRank ?? 0) + ask);
     const rows = await fetchRecords({ projectId: query.projectId, pageSize, filters });
     requests++;
@@ -64,6 +64,7 @@ export async function fetchHistoryPage(
       // deeper in its day than one request can reach.
       if (pageSize >= maxPageSize) throw unreachable(position!, maxPageSize);
       position = { ...position!, dayRank: rows.length };
+      growth *= 2;
       continue;
     }
 

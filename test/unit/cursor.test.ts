@@ -33,3 +33,13 @@ describe('history/cursor', () => {
     }
   });
 });
+
+describe('history/cursor instants', () => {
+  it('refuses instants no day filter can name', () => {
+    const fp = listFingerprint(list);
+    for (const orderMs of [-1e20, -1, 1.5, 3e14]) {
+      expect(() => decodeCursor(encodeCursor(fp, { orderMs, sid: 'CA1', dayRank: 1 }), fp, 1000)).toThrow(/not a cursor/);
+    }
+    expect(decodeCursor(encodeCursor(fp, { orderMs: 8.64e15, sid: 'CA1', dayRank: 1 }), fp, 1000).orderMs).toBe(8.64e15);
+  });
+});

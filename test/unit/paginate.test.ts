@@ -182,3 +182,15 @@ describe('history/paginate', () => {
     );
   });
 });
+
+describe('history/paginate under a made-up or badly shifted cursor', () => {
+  it('grows its requests geometrically when every row lies at or before the position', async () => {
+    const day = T0 + 10 * DAY;
+    const records = Array.from({ length: 900 }, (_, i) => call(day + 3_600_000 + i * 1000));
+    const upstream = referenceUpstream(records);
+    // A position at the very start of a 900-call day, claiming to be its first call.
+    const page = await fetchHistoryPage(query({ first: 1 }), { orderMs: day, sid: 'A', dayRank: 1 }, 1000, upstream.fetch);
+    expect(page.edges).toEqual([]);
+    expect(upstream.requests.length).toBeLessThanOrEqual(12);
+  });
+});
