@@ -112,11 +112,11 @@ function upstreamSession(
     try {
       return await operationBulkhead.execute(
         () =>
-          deps.inFlight.run(credentialScope, upstreamRequest, signal, (shared, sharedSignal) =>
+          deps.inFlight.run(credentialScope, upstreamRequest, signal, at, (shared, sharedSignal, latestDeadlineAt) =>
             deps.source.fetch(shared, {
               credential,
               signal: sharedSignal,
-              deadlineAt: at,
+              deadlineAt: latestDeadlineAt,
               headers: { 'x-request-id': requestId },
               onAttempt,
             }),

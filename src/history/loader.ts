@@ -3,8 +3,11 @@ import type { CallRecord } from '../upstream/records.js';
 import type { FetchRecords } from './paginate.js';
 import type { UpstreamRequest } from './query.js';
 
-/** Runs one upstream request for one credential; the signal aborts it when nobody waits any more. */
-export type SharedFetch = (request: UpstreamRequest, signal: AbortSignal) => Promise<CallRecord[]>;
+/**
+ * Runs one upstream request for one credential; the signal aborts it when nobody waits any more, and
+ * `deadlineAt` tells the latest deadline among those who wait (for planning retries).
+ */
+export type SharedFetch = (request: UpstreamRequest, signal: AbortSignal, deadlineAt: () => number) => Promise<CallRecord[]>;
 
 /** The list a request reads, without its page size: requests with equal list keys differ only in how many rows. */
 export const listKey = (request: UpstreamRequest): string =>
@@ -15,6 +18,7 @@ interface InFlight {
   promise: Promise<CallRecord[]>;
   waiting: number;
   controller: AbortController;
+  latestDeadlineAt: number;
 }
 
 /**
@@ -30,22 +34,31 @@ export class InFlightRequests {
     return this.inFlight.size;
   }
 
-  run(scope: string, request: UpstreamRequest, signal: AbortSignal, fetch: SharedFetch): Promise<CallRecord[]> {
+  run(
+    scope: string,
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    deadlineAt: number,
+    fetch: SharedFetch,
+  ): Promise<CallRecord[]> {
     const key = `${scope}\n${listKey(request)}`;
     let entry = this.inFlight.get(key);
     if (!entry || entry.pageSize < request.pageSize) {
       const controller = new AbortController();
-      const started: InFlight = {
+      const started = {
         pageSize: request.pageSize,
         waiting: 0,
         controller,
-        promise: fetch(request, controller.signal).finally(() => {
-          if (this.inFlight.get(key) === started) this.inFlight.delete(key);
-        }),
-      };
+        latestDeadlineAt: deadlineAt,
+      } as InFlight;
+      started.promise = fetch(request, controller.signal, () => started.latestDeadlineAt).finally(() => {
+        if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+      });
       this.inFlight.set(key, started);
       entry = started;
     }
+    // A later joiner may still retry after the first waiter's deadline has passed.
+    entry.latestDeadlineAt = Math.max(entry.latestDeadlineAt, deadlineAt);
     return this.join(entry, request.pageSize, signal);
   }
 

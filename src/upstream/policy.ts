@@ -122,7 +122,11 @@ export class UpstreamPolicy {
    * reason) or every caller has gone; `deadlineAt` is that deadline as an epoch time, for planning waits.
    * Rejects with an UpstreamFailure (or, for a bug in `attempt`, its own error).
    */
-  async run<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, deadlineAt: number): Promise<T> {
+  async run<T>(
+    attempt: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+    deadlineAt: number | (() => number),
+  ): Promise<T> {
     if (signal.aborted) throw abortFailure(signal.reason);
     const { attemptTimeoutMs } = this.options;
     const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
@@ -131,7 +135,7 @@ export class UpstreamPolicy {
       try {
         return await attempt(AbortSignal.any([executionSignal, attemptTimer.signal]));
       } catch (error) {
-        if (error instanceof UpstreamFailure) error.deadlineAt = deadlineAt;
+        if (error instanceof UpstreamFailure) error.deadlineAt = typeof deadlineAt === 'function' ? deadlineAt() : deadlineAt;
         throw error;
       } finally {
         clearTimeout(timer);

@@ -8,7 +8,8 @@ export interface FetchContext {
   credential: Credential;
   /** Aborts when the caller's deadline passes or it disconnects. */
   signal: AbortSignal;
-  deadlineAt: number;
+  /** The latest deadline among the callers waiting on this request (epoch ms). */
+  deadlineAt: number | (() => number);
   headers?: Record<string, string>;
   /** Told of each HTTP attempt made for this request: its status or failure kind, and its latency. */
   onAttempt?: (outcome: string, durationMs: number) => void;
