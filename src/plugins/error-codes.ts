@@ -1,6 +1,7 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
+import { rewriteResultErrors, withChanges } from './result-errors.js';
 
 /**
  * Gives every error a stable `extensions.code`: errors raised by the domain already carry one; errors from
@@ -10,21 +11,9 @@ import { ErrorCode } from '../errors.js';
 export function useErrorCodes(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors) return;
-      let changed = false;
-      const errors = result.errors.map((error) => {
-        if (error.extensions?.code) return error;
-        changed = true;
-        return new GraphQLError(error.message, {
-          nodes: error.nodes ?? null,
-          source: error.source ?? null,
-          positions: error.positions ?? null,
-          path: error.path ?? null,
-          originalError: error.originalError ?? null,
-          extensions: { ...error.extensions, code: codeFor(error) },
-        });
-      });
-      if (changed) setResult({ ...result, errors });
+      rewriteResultErrors(result, setResult, (error) =>
+        error.extensions?.code ? error : withChanges(error, { extensions: { ...error.extensions, code: codeFor(error) } }),
+      );
     },
   };
 }

@@ -1,5 +1,6 @@
-import { GraphQLError, type GraphQLSchema, isEnumType, isInputObjectType, isObjectType, isInterfaceType } from 'graphql';
+import { type GraphQLSchema, isEnumType, isInputObjectType, isObjectType, isInterfaceType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { rewriteResultErrors, withChanges } from './result-errors.js';
 
 export interface SafeErrorMessagesOptions {
   /** Remove graphql-js's "Did you mean ...?" hints, which reveal schema names (production). */
@@ -33,26 +34,13 @@ export function useSafeErrorMessages(options: SafeErrorMessagesOptions): Plugin 
       if (params.variables != null) variablesOf.set(request, params.variables);
     },
     onResultProcess({ request, result, setResult }) {
-      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors) return;
-      const variables = variablesOf.get(request);
-      const echoes = variables === undefined ? [] : stringsOf(variables).filter((value) => !schemaNames.has(value));
-      if (echoes.length === 0 && !options.hideSuggestions) return;
-      let changed = false;
-      const errors = result.errors.map((error) => {
+      let echoes: string[] | undefined;
+      rewriteResultErrors(result, setResult, (error) => {
+        echoes ??= stringsOf(variablesOf.get(request) ?? {}).filter((value) => !schemaNames.has(value));
         let message = elide(error.message, echoes);
         if (options.hideSuggestions) message = message.replace(SUGGESTION, '').trim();
-        if (message === error.message) return error;
-        changed = true;
-        return new GraphQLError(message, {
-          nodes: error.nodes ?? null,
-          source: error.source ?? null,
-          positions: error.positions ?? null,
-          path: error.path ?? null,
-          originalError: error.originalError ?? null,
-          extensions: error.extensions,
-        });
+        return message === error.message ? error : withChanges(error, { message });
       });
-      if (changed) setResult({ ...result, errors });
     },
   };
 }
