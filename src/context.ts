@@ -101,7 +101,7 @@ function upstreamSession(
     // One deadline for all upstream work of this request, started by its first upstream call.
     deadline ??= {
       at: Date.now() + deps.timeoutMs,
-      signal: AbortSignal.any([request.signal, AbortSignal.timeout(deps.timeoutMs)]),
+      signal: AbortSignal.any([nativeSignalOf(request.signal), AbortSignal.timeout(deps.timeoutMs)]),
     };
     return deadline;
   };
@@ -130,4 +130,15 @@ function upstreamSession(
     }
   });
   return (args) => readCallHistory(args, fetchRecords, deps.maxPageSize);
+}
+
+/**
+ * The Fetch request's signal is a ponyfill that passes `instanceof` but not Node 24's brand check in
+ * `AbortSignal.any`: mirror it onto a native signal.
+ */
+function nativeSignalOf(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
 }
