@@ -7,19 +7,21 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
-import { InFlightRequests } from './history/loader.js';
 import { subgraphSchema } from './schema/index.js';
+import { maskError } from './plugins/errors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useSafeErrorMessages } from './plugins/error-messages.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
-import { type Observability, TracingUpstreamClient, createObservability } from './observability/index.js';
+import { type Observability, createObservability, tracedAttempt } from './observability/index.js';
+import { UpstreamClient } from './upstream/client.js';
+import { InFlightRequests } from './upstream/loader.js';
 import { UpstreamPolicy } from './upstream/policy.js';
-import { CallHistorySource } from './upstream/source.js';
+import { RecordSource } from './upstream/source.js';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
-  source: CallHistorySource;
+  source: RecordSource;
   inFlight: InFlightRequests;
   /** Metrics (also for the response cache's hit/miss counter), readiness and the per-operation observer. */
   observability: Observability;
@@ -36,40 +38,27 @@ export interface AppOptions {
 
 export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
   const production = config.NODE_ENV === 'production';
-  const client = new TracingUpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const policy = new UpstreamPolicy({
+    maxRetries: config.UPSTREAM_MAX_RETRIES,
+    attemptTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+    retryBaseMs: 100,
+    retryMaxMs: 1_000,
+    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
+    breakerWindowMs: config.UPSTREAM_BREAKER_WINDOW_MS,
+    breakerMinimumRps: config.UPSTREAM_BREAKER_MIN_RPS,
+    breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
+    bulkheadLimit: config.UPSTREAM_CONNECTIONS,
+    bulkheadQueue: config.UPSTREAM_CONNECTIONS * 2,
+  });
   const observability = createObservability({
     logger,
     client,
-    breakerState: () => policy.breakerState,
-    breaker: { execute: (run, signal) => policy.breaker.execute(run, signal) },
+    policy,
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
     graphiql: config.GRAPHIQL,
   });
-  const policy = new UpstreamPolicy(
-    {
-      maxRetries: config.UPSTREAM_MAX_RETRIES,
-      attemptTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
-      retryBaseMs: 100,
-      retryMaxMs: 1_000,
-      breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-      breakerWindowMs: config.UPSTREAM_BREAKER_WINDOW_MS,
-      breakerMinimumRps: config.UPSTREAM_BREAKER_MIN_RPS,
-      breakerHalfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-      bulkheadLimit: config.UPSTREAM_CONNECTIONS,
-      bulkheadQueue: config.UPSTREAM_CONNECTIONS * 2,
-    },
-    {
-      onBreakerStateChange: (state) => {
-        observability.metrics.recordBreakerTransition(state);
-        logger.warn({ origin: client.origin, state }, 'upstream circuit breaker state changed');
-      },
-      onRetry: (reason, delayMs) => {
-        observability.metrics.recordRetry();
-        logger.debug({ reason, delayMs: Math.round(delayMs) }, 'retrying upstream request');
-      },
-    },
-  );
-  const source = new CallHistorySource(client, policy, logger, observability.upstreamObserver);
+  const source = new RecordSource(tracedAttempt(client.post, client.origin), policy, logger, observability.upstreamObserver);
   const inFlight = new InFlightRequests();
 
   const plugins: Plugin[] = [
@@ -106,20 +95,22 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const yoga = createYoga<Record<string, never>, Context>({
     schema: subgraphSchema,
     context: createContextFactory({
-      source,
-      inFlight,
+      session: {
+        source,
+        inFlight,
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT,
+        maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
+      },
       logger,
       serverApiKey: config.UPSTREAM_API_KEY,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
-      maxInFlightPerOperation: config.UPSTREAM_MAX_IN_FLIGHT,
       observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
-    maskedErrors: { isDev: config.NODE_ENV === 'development' },
+    maskedErrors: { isDev: config.NODE_ENV === 'development', maskError },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),

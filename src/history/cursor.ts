@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { badInput } from '../errors.js';
-import { LATEST_INSTANT_MS } from '../upstream/records.js';
+import { badInput } from '../domain/errors.js';
+import { LATEST_INSTANT_MS } from '../domain/record.js';
 import type { ListIdentity } from './query.js';
 
 /**

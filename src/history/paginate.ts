@@ -1,13 +1,11 @@
-import { AppError, ErrorCode } from '../errors.js';
-import { LATEST_INSTANT_MS, type CallRecord } from '../upstream/records.js';
+import { AppError, ErrorCode } from '../domain/errors.js';
+import { LATEST_INSTANT_MS, type CallRecord } from '../domain/record.js';
+import type { FetchRecords } from '../domain/request.js';
 import type { Position } from './cursor.js';
 import { dayOfInstant, formatDay } from './days.js';
-import type { HistoryQuery, UpstreamRequest } from './query.js';
-import { isUpstreamFilterable } from './status.js';
+import type { HistoryQuery } from './query.js';
+import { isUpstreamFilterable } from '../domain/status.js';
 import { needsRecordFilter, upstreamFilters } from './translate.js';
-
-/** Runs one upstream request; injected so that the walk itself stays free of I/O. */
-export type FetchRecords = (request: UpstreamRequest) => Promise<CallRecord[]>;
 
 export interface PageEdge {
   position: Position;

@@ -1,4 +1,4 @@
-import type { CallStatus } from './status.js';
+import type { CallStatus } from '../domain/status.js';
 
 /** Whole-day bounds, as epoch days; `before` is exclusive. */
 export interface DayRange {
@@ -27,10 +27,3 @@ export interface HistoryQuery {
 
 /** The part of a query that defines the list being walked (everything but the page size). */
 export type ListIdentity = Omit<HistoryQuery, 'first'>;
-
-/** One REST request: body `{projectId, pageSize}` and the query-string filters, in canonical order. */
-export interface UpstreamRequest {
-  projectId: string;
-  pageSize: number;
-  filters: ReadonlyArray<readonly [name: string, value: string]>;
-}

@@ -1,6 +1,8 @@
-import type { CallRecord } from '../upstream/records.js';
+import { AppError, ErrorCode } from '../domain/errors.js';
+import type { CallRecord } from '../domain/record.js';
+import type { UpstreamRecords } from '../domain/request.js';
 import { type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
-import { type FetchRecords, fetchHistoryPage } from './paginate.js';
+import { fetchHistoryPage } from './paginate.js';
 import { type CallHistoryArgs, parseCallHistoryArgs } from './translate.js';
 
 export interface CallConnection {
@@ -8,16 +10,23 @@ export interface CallConnection {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-/** `callHistory` from arguments to a Relay connection; all I/O goes through `fetchRecords`. */
-export async function readCallHistory(
+/** What the service needs of a request's context: its upstream records, null when the caller has no credential. */
+export interface HistoryContext {
+  readonly records: UpstreamRecords | null;
+}
+
+/** `callHistory` from arguments to a Relay connection; all I/O goes through `ctx.records`. */
+export async function callHistory(
+  ctx: HistoryContext,
   args: CallHistoryArgs & { after?: string | null | undefined },
-  fetchRecords: FetchRecords,
-  maxPageSize: number,
 ): Promise<CallConnection> {
+  // First: a caller without a credential is refused before its arguments are read.
+  if (!ctx.records) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.');
+  const { fetch, maxPageSize } = ctx.records;
   const query = parseCallHistoryArgs(args);
   const fingerprint = listFingerprint(query);
   const after = args.after == null ? null : decodeCursor(args.after, fingerprint, maxPageSize);
-  const page = await fetchHistoryPage(query, after, maxPageSize, fetchRecords);
+  const page = await fetchHistoryPage(query, after, maxPageSize, fetch);
   const edges = page.edges.map(({ record, position }) => new CallEdge(fingerprint, position, record));
   return {
     edges,

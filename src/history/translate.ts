@@ -1,7 +1,7 @@
-import { badInput } from '../errors.js';
+import { badInput } from '../domain/errors.js';
 import { dayBoundAfter, dayOfDate, dayOfInstant, formatDay } from './days.js';
 import type { DayRange, HistoryQuery, InstantRange, ListIdentity } from './query.js';
-import { type CallStatus, isUpstreamFilterable, toWireStatus } from './status.js';
+import { type CallStatus, isUpstreamFilterable, toWireStatus } from '../domain/status.js';
 
 export const MAX_FIRST = 1000;
 const MAX_STRING_LENGTH = 256;

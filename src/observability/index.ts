@@ -1,28 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphiQLOptions } from 'graphql-yoga';
-import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
+import type { UpstreamPolicy } from '../upstream/policy.js';
 import type { UpstreamObserver } from '../upstream/source.js';
 import { GraphiQLAssets } from './graphiql.js';
-import { type BreakerState, Metrics } from './metrics.js';
+import { Metrics } from './metrics.js';
 import { OperationObserver } from './operations.js';
 import { Readiness } from './readiness.js';
 
 export { Metrics, type BreakerState, type CacheResult } from './metrics.js';
 export { OperationObserver, requestIdFrom, type OperationObservation } from './operations.js';
 export { Readiness, type ReadinessReport } from './readiness.js';
-export { TracingUpstreamClient, startTracing, tracingExporter, type Tracing } from './tracing.js';
+export { startTracing, tracedAttempt, tracingExporter, type Tracing } from './tracing.js';
 
 /** How long an answer to real traffic counts as proof that the upstream is up, before readiness probes it. */
 export const READINESS_RECENT_MS = 30_000;
 
 export interface ObservabilityOptions {
   logger: Logger;
-  breakerState: () => BreakerState;
-  /** The upstream's circuit breaker, which a readiness probe goes through while it is open. */
-  breaker: Pick<CircuitBreakerPolicy, 'execute'>;
+  /** The upstream's policy: its breaker's state is a metric and a readiness condition; its events are counted. */
+  policy: UpstreamPolicy;
+  /** What a readiness probe asks (without any credential). */
   client: UpstreamClient;
   probeTimeoutMs: number;
   /** Serve GraphiQL's assets from this server (when its package is installed). */
@@ -59,11 +59,23 @@ export async function probeUpstream(client: UpstreamClient, signal: AbortSignal)
 }
 
 export function createObservability(options: ObservabilityOptions): Observability {
-  const metrics = new Metrics({ breakerState: options.breakerState });
+  const { policy, client, logger } = options;
+  const breakerState = () => policy.breakerState;
+  const metrics = new Metrics({ breakerState });
+  policy.observe({
+    onBreakerStateChange: (state) => {
+      metrics.recordBreakerTransition(state);
+      logger.warn({ origin: client.origin, state }, 'upstream circuit breaker state changed');
+    },
+    onRetry: (reason, delayMs) => {
+      metrics.recordRetry();
+      logger.debug({ reason, delayMs: Math.round(delayMs) }, 'retrying upstream request');
+    },
+  });
   const readiness = new Readiness({
-    breakerState: options.breakerState,
-    probe: (signal) => probeUpstream(options.client, signal),
-    throughBreaker: (run) => options.breaker.execute(run),
+    breakerState,
+    probe: (signal) => probeUpstream(client, signal),
+    throughBreaker: (run) => policy.breaker.execute(run),
     recentMs: READINESS_RECENT_MS,
     probeTimeoutMs: options.probeTimeoutMs,
   });

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState } from '../upstream/policy.js';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState };
 export type CacheResult = 'hit' | 'miss';
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open'];

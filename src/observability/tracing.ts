@@ -8,9 +8,9 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import type { UpstreamRequest } from '../history/query.js';
-import { type Credential, HISTORY_PATH, UpstreamClient, type UpstreamClientOptions } from '../upstream/client.js';
+import { HISTORY_PATH, type PostAttempt } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
+import { outcomeOf } from '../upstream/source.js';
 
 export const TRACER_NAME = 'call-history-graphql';
 
@@ -74,34 +74,23 @@ export function startTracing(settings: TracingSettings, serviceVersion?: string)
 }
 
 /**
- * The upstream client with a client span around each HTTP attempt, a child of the active GraphQL operation
- * span, whose trace context travels upstream in `traceparent`. With no tracer provider registered the spans
- * are no-ops and no header is added.
+ * Decorates the upstream's HTTP attempt with a client span, a child of the active GraphQL operation span,
+ * whose trace context travels upstream in `traceparent`. With no tracer provider registered the spans are
+ * no-ops and no header is added.
  */
-export class TracingUpstreamClient extends UpstreamClient {
-  private readonly server: Attributes;
-
-  constructor(options: UpstreamClientOptions) {
-    super(options);
-    const url = new URL(this.origin);
-    this.server = {
-      'server.address': url.hostname,
-      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    };
-  }
-
-  override post(
-    request: UpstreamRequest,
-    credential: Credential,
-    signal: AbortSignal,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<unknown> {
-    return tracer().startActiveSpan(
+export function tracedAttempt(attempt: PostAttempt, origin: string): PostAttempt {
+  const url = new URL(origin);
+  const server: Attributes = {
+    'server.address': url.hostname,
+    'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+  };
+  return (request, credential, signal, extraHeaders = {}) =>
+    tracer().startActiveSpan(
       `POST ${HISTORY_PATH}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          ...this.server,
+          ...server,
           'http.request.method': 'POST',
           'url.path': HISTORY_PATH,
           'call_history.page_size': request.pageSize,
@@ -112,13 +101,13 @@ export class TracingUpstreamClient extends UpstreamClient {
         const headers = { ...extraHeaders };
         propagation.inject(context.active(), headers);
         try {
-          const body = await super.post(request, credential, signal, headers);
+          const body = await attempt(request, credential, signal, headers);
           span.setAttribute('http.response.status_code', body === null ? 404 : 200);
           return body;
         } catch (error) {
           const failure = error instanceof UpstreamFailure ? error.failure : undefined;
           if (failure?.kind === 'status') span.setAttribute('http.response.status_code', failure.status);
-          span.setAttribute('error.type', failure ? (failure.kind === 'status' ? String(failure.status) : failure.kind) : 'error');
+          span.setAttribute('error.type', outcomeOf(error));
           span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
           throw error;
         } finally {
@@ -126,5 +115,4 @@ export class TracingUpstreamClient extends UpstreamClient {
         }
       },
     );
-  }
 }

@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../domain/errors.js';
 import { rewriteResultErrors, withChanges } from './result-errors.js';
 
 /**

@@ -4,7 +4,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { credentialOf, scopeOf } from '../context.js';
+import { credentialOf, scopeOf } from '../upstream/credential.js';
 
 /** Every Redis key this server writes starts with this, so a shared Redis can hold other data too. */
 export const REDIS_KEY_PREFIX = 'call-history:response:';

@@ -1,5 +1,5 @@
-import { CALL_STATUSES, type CallStatus as CallStatusValue, toWireStatus } from '../history/status.js';
-import type { CallRecord } from '../upstream/records.js';
+import type { CallRecord } from '../domain/record.js';
+import { CALL_STATUSES, type CallStatus as CallStatusValue, toWireStatus } from '../domain/status.js';
 import { builder } from './builder.js';
 
 const STATUS_DESCRIPTIONS: Record<CallStatusValue, string> = {

@@ -1,7 +1,7 @@
-import { badInput } from '../errors.js';
+import { badInput } from '../domain/errors.js';
+import { callHistory } from '../history/service.js';
 import { builder } from './builder.js';
-import { CallConnection } from './call-history.js';
-import { CallFilter } from './filters.js';
+import { CallConnection, callHistoryArgs } from './call-history.js';
 
 interface ProjectShape {
   id: string;
@@ -15,12 +15,8 @@ export const Project = builder.objectRef<ProjectShape>('Project').implement({
     callHistory: t.field({
       type: CallConnection,
       description: "This project's calls, newest first, filtered and paginated.",
-      args: {
-        filter: t.arg({ type: CallFilter, required: false }),
-        first: t.arg.int({ required: false, defaultValue: 20, description: 'How many calls, 1 to 1000.' }),
-        after: t.arg.string({ required: false, description: 'A cursor from a previous page of the same arguments.' }),
-      },
-      resolve: (project, args, ctx) => ctx.callHistory({ ...args, projectId: project.id }),
+      args: callHistoryArgs,
+      resolve: (project, args, ctx) => callHistory(ctx, { ...args, projectId: project.id }),
     }),
   }),
 });

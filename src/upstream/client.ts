@@ -1,12 +1,18 @@
 import { Pool, errors as undiciErrors } from 'undici';
-import type { UpstreamRequest } from '../history/query.js';
+import type { UpstreamRequest } from '../domain/request.js';
+import type { Credential } from './credential.js';
 import { UpstreamFailure, abortFailure } from './errors.js';
 
-/** The caller's credential, exactly as it arrived; forwarded to the upstream origin and nowhere else. */
-export interface Credential {
-  authorization?: string;
-  apiKey?: string;
-}
+/**
+ * One HTTP attempt: the parsed JSON body of a 200, null for a 404 (an empty list), or an UpstreamFailure. What
+ * the source runs under its policy, and what tracing decorates.
+ */
+export type PostAttempt = (
+  request: UpstreamRequest,
+  credential: Credential,
+  signal: AbortSignal,
+  extraHeaders?: Record<string, string>,
+) => Promise<unknown>;
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -41,13 +47,8 @@ export class UpstreamClient {
     });
   }
 
-  /** Returns the parsed JSON body of a 200, null for a 404 (an empty list), or throws an UpstreamFailure. */
-  async post(
-    request: UpstreamRequest,
-    credential: Credential,
-    signal: AbortSignal,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<unknown> {
+  /** One attempt (see PostAttempt); bound, so it can be passed on as a function. */
+  readonly post: PostAttempt = async (request, credential, signal, extraHeaders = {}) => {
     const headers: Record<string, string> = {
       ...extraHeaders,
       'content-type': 'application/json',
@@ -92,7 +93,7 @@ export class UpstreamClient {
     } catch {
       throw new UpstreamFailure({ kind: 'bad-response', reason: 'body is not JSON' });
     }
-  }
+  };
 
   close(): Promise<void> {
     return this.pool.close();

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../domain/errors.js';
 
 /** What went wrong talking to the upstream; the resilience policy reads it, `toAppError` maps it. */
 export type UpstreamFailureKind =

@@ -64,6 +64,7 @@ export class UpstreamPolicy {
   private readonly bulkhead: BulkheadPolicy;
   private readonly minAttemptMs: number;
   private readonly pipeline: IPolicy<IRetryContext & IDefaultPolicyContext>;
+  private readonly listeners: PolicyEvents[] = [];
 
   constructor(
     private readonly options: PolicyOptions,
@@ -80,7 +81,10 @@ export class UpstreamPolicy {
         }),
       },
     );
-    this.breaker.onStateChange((state) => events.onBreakerStateChange?.(STATE_NAMES[state]));
+    this.listeners.push(events);
+    this.breaker.onStateChange((state) => {
+      for (const listener of this.listeners) listener.onBreakerStateChange?.(STATE_NAMES[state]);
+    });
     this.bulkhead = bulkhead(options.bulkheadLimit, options.bulkheadQueue);
     this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.attemptTimeoutMs);
 
@@ -91,7 +95,7 @@ export class UpstreamPolicy {
     });
     retries.onRetry((event) => {
       const reason = 'error' in event ? event.error.message : 'result';
-      events.onRetry?.(reason, event.delay);
+      for (const listener of this.listeners) listener.onRetry?.(reason, event.delay);
     });
     this.pipeline = wrap(retries, this.breaker, this.bulkhead);
   }
@@ -112,6 +116,11 @@ export class UpstreamPolicy {
     const deadlineAt = failure instanceof UpstreamFailure ? failure.deadlineAt : undefined;
     return deadlineAt === undefined ? jitter : Math.max(0, Math.min(jitter, deadlineAt - Date.now() - this.minAttemptMs));
   };
+
+  /** Adds listeners to the policy's events (metrics and logs subscribe once the policy exists). */
+  observe(events: PolicyEvents): void {
+    this.listeners.push(events);
+  }
 
   get breakerState(): BreakerState {
     return STATE_NAMES[this.breaker.state];

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { UpstreamRequest } from '../history/query.js';
-import { type Credential, UpstreamClient } from './client.js';
-import { UpstreamPolicy } from './policy.js';
-import { type CallRecord, type RecordWarning, normaliseRecords, recordsFromBody } from './records.js';
+import type { CallRecord } from '../domain/record.js';
+import type { UpstreamRequest } from '../domain/request.js';
+import type { PostAttempt } from './client.js';
+import type { Credential } from './credential.js';
+import type { UpstreamPolicy } from './policy.js';
+import { type RecordWarning, normaliseRecords, recordsFromBody } from './records.js';
 
-export interface FetchContext {
+export interface FetchOptions {
   credential: Credential;
   /** Aborts when the caller's deadline passes or it disconnects. */
   signal: AbortSignal;
@@ -19,30 +21,33 @@ export interface UpstreamObserver {
   onResponse?: (outcome: string, durationMs: number) => void;
 }
 
-/** The upstream as the domain sees it: a request in, normalised records out, through the resilience policy. */
-export class CallHistorySource {
+/**
+ * The upstream's records for the whole server: a request in, normalised records out, each HTTP attempt run
+ * under the resilience policy (retries, attempt timeout, circuit breaker, connection bulkhead).
+ */
+export class RecordSource {
   constructor(
-    readonly client: UpstreamClient,
+    private readonly attempt: PostAttempt,
     readonly policy: UpstreamPolicy,
     private readonly logger: Logger,
     private readonly observer: UpstreamObserver = {},
   ) {}
 
-  async fetch(request: UpstreamRequest, context: FetchContext): Promise<CallRecord[]> {
+  async fetch(request: UpstreamRequest, options: FetchOptions): Promise<CallRecord[]> {
     const body = await this.policy.run(
       async (signal) => {
         const started = performance.now();
         try {
-          const result = await this.client.post(request, context.credential, signal, context.headers);
-          this.observe(context, result === null ? '404' : '200', performance.now() - started);
+          const result = await this.attempt(request, options.credential, signal, options.headers);
+          this.observe(options, result === null ? '404' : '200', performance.now() - started);
           return result;
         } catch (error) {
-          this.observe(context, outcomeOf(error), performance.now() - started);
+          this.observe(options, outcomeOf(error), performance.now() - started);
           throw error;
         }
       },
-      context.signal,
-      context.deadlineAt,
+      options.signal,
+      options.deadlineAt,
     );
     if (body === null) return [];
     const warnings: RecordWarning[] = [];
@@ -56,13 +61,14 @@ export class CallHistorySource {
     return records;
   }
 
-  private observe(context: FetchContext, outcome: string, durationMs: number): void {
+  private observe(options: FetchOptions, outcome: string, durationMs: number): void {
     this.observer.onResponse?.(outcome, durationMs);
-    context.onAttempt?.(outcome, durationMs);
+    options.onAttempt?.(outcome, durationMs);
   }
 }
 
-function outcomeOf(error: unknown): string {
+/** An attempt's outcome as metrics and logs name it: the HTTP status, or the failure kind. */
+export function outcomeOf(error: unknown): string {
   const failure = (error as { failure?: { kind: string; status?: number } }).failure;
   if (!failure) return 'error';
   return failure.kind === 'status' ? String(failure.status) : failure.kind;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hashSHA256 } from '@graphql-yoga/plugin-response-cache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { scopeOf } from '../../src/context.js';
+import { scopeOf } from '../../src/upstream/credential.js';
 import { generateCalls, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { REDIS_CONNECTION_NAME, REDIS_KEY_PREFIX } from '../../src/plugins/response-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';

@@ -1,6 +1,6 @@
-import type { UpstreamRequest } from '../../src/history/query.js';
-import { fromWireStatus } from '../../src/history/status.js';
-import type { CallRecord } from '../../src/upstream/records.js';
+import type { UpstreamRequest } from '../../src/domain/request.js';
+import { fromWireStatus } from '../../src/domain/status.js';
+import type { CallRecord } from '../../src/domain/record.js';
 
 const DAY = 86_400_000;
 const dayStart = (iso: string) => Date.parse(`${iso}T00:00:00Z`);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InFlightRequests } from '../../src/history/loader.js';
-import type { UpstreamRequest } from '../../src/history/query.js';
+import { InFlightRequests } from '../../src/upstream/loader.js';
+import type { UpstreamRequest } from '../../src/domain/request.js';
 import { call } from '../support/reference-upstream.js';
 
 const request = (pageSize: number): UpstreamRequest => ({ projectId: 'p', pageSize, filters: [['to', '+1']] });
 
-describe('history/loader InFlightRequests', () => {
+describe('upstream/loader InFlightRequests', () => {
   it('plans a shared fetch with the latest deadline of those waiting on it', async () => {
     const inFlight = new InFlightRequests();
     let release!: () => void;

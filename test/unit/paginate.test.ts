@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Position } from '../../src/history/cursor.js';
 import { fetchHistoryPage, type HistoryPage } from '../../src/history/paginate.js';
 import type { HistoryQuery } from '../../src/history/query.js';
-import type { CallRecord } from '../../src/upstream/records.js';
+import type { CallRecord } from '../../src/domain/record.js';
 import { call, referenceList, referenceUpstream } from '../support/reference-upstream.js';
 
 const DAY = 86_400_000;

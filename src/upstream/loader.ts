@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
-import type { CallRecord } from '../upstream/records.js';
-import type { FetchRecords } from './paginate.js';
-import type { UpstreamRequest } from './query.js';
+import type { CallRecord } from '../domain/record.js';
+import type { FetchRecords, UpstreamRequest } from '../domain/request.js';
 
 /**
  * Runs one upstream request for one credential; the signal aborts it when nobody waits any more, and

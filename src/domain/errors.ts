@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /** Every error the API answers carries one of these in `extensions.code`. */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -15,16 +13,19 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
- * The one error class of the domain. It is a GraphQLError, so Yoga's masking lets its message and
- * extensions through while anything else is masked as an unexpected error.
+ * The one error class of the domain: a plain error with a code and the details a caller may see. The error
+ * plugin turns it into a GraphQL error at the edge; any other error is masked there as an unexpected one.
  */
-export class AppError extends GraphQLError {
+export class AppError extends Error {
   readonly code: ErrorCode;
+  /** What `extensions` of the GraphQL error will hold: the details and the code. */
+  readonly extensions: Readonly<Record<string, unknown>> & { readonly code: ErrorCode };
 
   constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code } });
+    super(message);
     this.name = 'AppError';
     this.code = code;
+    this.extensions = { ...extensions, code };
   }
 }
 

@@ -1,0 +1,91 @@
+import { bulkhead } from 'cockatiel';
+import type { UpstreamRecords } from '../domain/request.js';
+import { type Credential, scopeOf } from './credential.js';
+import { UpstreamFailure, toAppError } from './errors.js';
+import { type InFlightRequests, createRecordsLoader } from './loader.js';
+import type { RecordSource } from './source.js';
+
+/** What every session shares: the server's source and in-flight table, and the per-request limits. */
+export interface SessionSettings {
+  source: RecordSource;
+  inFlight: InFlightRequests;
+  /** One deadline for all upstream work of a GraphQL request (UPSTREAM_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Upstream requests one GraphQL request may have in flight at once (UPSTREAM_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** The most rows one upstream request may ask for (UPSTREAM_MAX_PAGE_SIZE). */
+  maxPageSize: number;
+}
+
+/** Who asks: one GraphQL request. */
+export interface SessionCaller {
+  credential: Credential;
+  requestId: string;
+  /** The incoming request's signal: aborts when the caller disconnects. */
+  signal: AbortSignal;
+  /** Told of each HTTP attempt: its status or failure kind, and its latency. */
+  onAttempt?: (outcome: string, durationMs: number) => void;
+}
+
+/**
+ * One GraphQL request's access to the upstream, built on its first upstream need. Each upstream request goes,
+ * in this order, through:
+ *
+ * 1. the per-operation loader: identical requests of the operation become one, smaller ones are sliced from
+ *    a larger one (`createRecordsLoader`);
+ * 2. the request's deadline, started by its first upstream request, which also ends when the caller leaves;
+ * 3. the request's bulkhead: at most `maxInFlight` upstream requests at once, the others wait;
+ * 4. in-flight sharing: an identical request of another operation with the same credential is joined
+ *    (`InFlightRequests`);
+ * 5. the source (`RecordSource`): retries, attempt timeout, circuit breaker and connection bulkhead, then
+ *    the HTTP attempt itself and normalisation;
+ * 6. failure mapping: whatever failed becomes the AppError the caller sees (`toAppError`).
+ */
+export function openSession(settings: SessionSettings, caller: SessionCaller): UpstreamRecords {
+  const { source, inFlight } = settings;
+  const credentialScope = scopeOf(caller.credential);
+  const headers = { 'x-request-id': caller.requestId };
+  const operationBulkhead = bulkhead(settings.maxInFlight, Number.MAX_SAFE_INTEGER);
+
+  let deadline: { signal: AbortSignal; at: number } | undefined;
+  const startDeadline = () =>
+    (deadline ??= {
+      at: Date.now() + settings.timeoutMs,
+      signal: AbortSignal.any([nativeSignalOf(caller.signal), AbortSignal.timeout(settings.timeoutMs)]),
+    });
+
+  const fetch = createRecordsLoader(async (request) => {
+    const { signal, at } = startDeadline();
+    try {
+      return await operationBulkhead.execute(
+        () =>
+          inFlight.run(credentialScope, request, signal, at, (shared, sharedSignal, latestDeadlineAt) =>
+            source.fetch(shared, {
+              credential: caller.credential,
+              signal: sharedSignal,
+              deadlineAt: latestDeadlineAt,
+              headers,
+              ...(caller.onAttempt ? { onAttempt: caller.onAttempt } : {}),
+            }),
+          ),
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof UpstreamFailure) throw toAppError(error);
+      if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+      throw error;
+    }
+  });
+  return { fetch, maxPageSize: settings.maxPageSize };
+}
+
+/**
+ * The Fetch request's signal is a ponyfill that passes `instanceof` but not Node 24's brand check in
+ * `AbortSignal.any`: mirror it onto a native signal.
+ */
+export function nativeSignalOf(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
+}
