@@ -62,6 +62,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const errors = createErrorPipeline({ hideSuggestions: production });
   const onReject = [errors.onArmorReject];
   const plugins: Plugin[] = [
+    ...observability.plugins,
     EnvelopArmorPlugin({
       maxDepth: { n: config.MAX_DEPTH, exposeLimits: true, onReject },
       maxAliases: { n: config.MAX_ALIASES, exposeLimits: true, onReject },
@@ -107,6 +108,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',
+    // Yoga's own liveness check: 200 while the process serves requests.
+    healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
@@ -136,12 +139,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   });
 
   const handle: App['handle'] = (req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      return;
-    }
-    if (observability.handle(req, res)) return;
-    void yoga.handle(req, res);
+    if (!observability.serveGraphiQLAssets(req, res)) void yoga.handle(req, res);
   };
 
   return {
