@@ -8,9 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { subgraphSchema } from './schema/index.js';
-import { maskError } from './plugins/errors.js';
-import { useErrorCodes } from './plugins/error-codes.js';
-import { useSafeErrorMessages } from './plugins/error-messages.js';
+import { createErrorPipeline, maskError } from './plugins/errors.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
 import { type Observability, createObservability, tracedAttempt } from './observability/index.js';
@@ -61,20 +59,23 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const source = new RecordSource(tracedAttempt(client.post, client.origin), policy, logger, observability.upstreamObserver);
   const inFlight = new InFlightRequests();
 
+  const errors = createErrorPipeline({ hideSuggestions: production });
+  const onReject = [errors.onArmorReject];
   const plugins: Plugin[] = [
+    ...observability.plugins,
     EnvelopArmorPlugin({
-      maxDepth: { n: config.MAX_DEPTH, exposeLimits: true },
-      maxAliases: { n: config.MAX_ALIASES, exposeLimits: true },
+      maxDepth: { n: config.MAX_DEPTH, exposeLimits: true, onReject },
+      maxAliases: { n: config.MAX_ALIASES, exposeLimits: true, onReject },
+      // Yoga itself codes a document refused while parsing: GRAPHQL_PARSE_FAILED.
       maxTokens: { n: config.MAX_TOKENS, exposeLimits: true },
-      costLimit: { maxCost: config.MAX_COST, exposeLimits: true },
-      maxDirectives: { n: 50 },
+      costLimit: { maxCost: config.MAX_COST, exposeLimits: true, onReject },
+      maxDirectives: { n: 50, onReject },
       blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
-    useErrorCodes(),
-    // After useErrorCodes: it reads the codes that plugin sets.
+    errors.plugin,
+    // After the error pipeline: it reads the codes that plugin decides.
     observability.operations.plugin,
-    useSafeErrorMessages({ hideSuggestions: production }),
     usePrivateResponses(),
   ];
   const responseCache =
@@ -107,6 +108,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',
+    // Yoga's own liveness check: 200 while the process serves requests.
+    healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
@@ -136,12 +139,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   });
 
   const handle: App['handle'] = (req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      return;
-    }
-    if (observability.handle(req, res)) return;
-    void yoga.handle(req, res);
+    if (!observability.serveGraphiQLAssets(req, res)) void yoga.handle(req, res);
   };
 
   return {

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { filterBounds, generateCalls, parseFilterQuery, type CallRecord } from '../../src/emulator/index.js';
+import { filterBounds, generateCalls, parseFilterQuery, type VendorRecord } from '../../src/emulator/index.js';
 
 export const STUB_PROJECT = 'bench';
 export const STUB_MAX_PAGE_SIZE = 1000;
@@ -20,7 +20,7 @@ const MAX_CACHED_BODIES = 1000;
 
 interface Row {
   json: string;
-  record: CallRecord;
+  record: VendorRecord;
   start: number;
   end: number | null;
 }

@@ -1,16 +1,34 @@
-/** Every error the API answers carries one of these in `extensions.code`. */
-export const ErrorCode = {
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  RATE_LIMITED: 'RATE_LIMITED',
-  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
-  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
-  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
-  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
-  PAGINATION_LIMIT: 'PAGINATION_LIMIT',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/**
+ * Every code the API answers in `extensions.code`, and whose fault an error with it is: the caller's (a bad
+ * request, credential or input) or the server's and its upstream's. The domain raises the first group; the
+ * protocol codes below them come from parsing, validation and the HTTP layer.
+ */
+const CODES = {
+  BAD_USER_INPUT: 'caller',
+  UNAUTHENTICATED: 'caller',
+  FORBIDDEN: 'caller',
+  RATE_LIMITED: 'server',
+  UPSTREAM_ERROR: 'server',
+  UPSTREAM_UNAVAILABLE: 'server',
+  UPSTREAM_TIMEOUT: 'server',
+  UPSTREAM_BAD_RESPONSE: 'server',
+  PAGINATION_LIMIT: 'caller',
+  GRAPHQL_PARSE_FAILED: 'caller',
+  GRAPHQL_VALIDATION_FAILED: 'caller',
+  OPERATION_RESOLUTION_FAILURE: 'caller',
+  BAD_REQUEST: 'caller',
+  INTERNAL_SERVER_ERROR: 'server',
+} as const satisfies Record<string, 'caller' | 'server'>;
+
+export type ErrorCode = keyof typeof CODES;
+export const ErrorCode = Object.fromEntries(Object.keys(CODES).map((code) => [code, code])) as {
+  readonly [Code in ErrorCode]: Code;
+};
+
+/** Codes that mean the server or its upstream failed, rather than the caller. */
+export const SERVER_SIDE_CODES: ReadonlySet<string> = new Set(
+  (Object.keys(CODES) as ErrorCode[]).filter((code) => CODES[code] === 'server'),
+);
 
 /**
  * The one error class of the domain: a plain error with a code and the details a caller may see. The error

@@ -1,5 +1,5 @@
 import { formatDay, parseDay } from './filters.js';
-import { formatRfc2822, type CallRecord } from './record.js';
+import { formatRfc2822, type VendorRecord } from './record.js';
 import { hashString, mulberry32, pick, randomHex, randomInt, weightedPicker, type Random } from './random.js';
 
 export interface GenerateOptions {
@@ -56,12 +56,12 @@ const OUTCOMES = ['booked', 'not-interested', 'callback', 'wrong-number', 'resch
 const CANCELLATION_REASONS = ['sick', 'no transport', 'family emergency', 'found another job', ''] as const;
 
 /** Deterministic, realistic call history: same options, same records. Records come oldest first. */
-export function generateCalls(options: GenerateOptions): CallRecord[] {
+export function generateCalls(options: GenerateOptions): VendorRecord[] {
   return [...iterateCalls(options)];
 }
 
 /** The same records as `generateCalls`, produced lazily (one day at a time) for large loads. */
-export function* iterateCalls(options: GenerateOptions): Generator<CallRecord> {
+export function* iterateCalls(options: GenerateOptions): Generator<VendorRecord> {
   const count = options.count;
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
   const days = options.days ?? DEFAULT_GENERATE_DAYS;
@@ -212,7 +212,7 @@ function callRecord(
   start: number,
   until: number,
   fixedStatus?: GeneratedStatus,
-): CallRecord {
+): VendorRecord {
   let callSid: string;
   do callSid = `CA${randomHex(random, 32)}`;
   while (usedSids.has(callSid));
@@ -226,7 +226,7 @@ function callRecord(
   // The price arrives a little after the call ends; calls that just ended have none yet.
   const priced = seconds !== null && until - (start + seconds) > 600 && random() > 0.01;
 
-  const record: CallRecord = {
+  const record: VendorRecord = {
     callSid,
     status,
     from: inbound ? customer : ownNumber,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { formatRfc2822, isCallSid, parseRfc2822, type CallRecord } from './record.js';
+import { formatRfc2822, isCallSid, parseRfc2822, type VendorRecord } from './record.js';
 import type { CallStore } from './store.js';
 
 export interface ImportProblem {
@@ -18,7 +18,7 @@ export interface ImportResult {
   problems: ImportProblem[];
 }
 
-export type ValidatedRecord = { ok: true; record: CallRecord } | { ok: false; reason: string };
+export type ValidatedRecord = { ok: true; record: VendorRecord } | { ok: false; reason: string };
 
 const ISO_8601_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 const BATCH_SIZE = 5_000;
@@ -39,7 +39,7 @@ export function validateCallRecord(value: unknown): ValidatedRecord {
     if (!Number.isNaN(millis)) start = Math.floor(millis / 1000);
   }
   if (start === undefined) return { ok: false, reason: `date is not an RFC 2822 date: ${JSON.stringify(candidate.date)}` };
-  return { ok: true, record: { ...candidate, date: formatRfc2822(start) } as CallRecord };
+  return { ok: true, record: { ...candidate, date: formatRfc2822(start) } as VendorRecord };
 }
 
 /** Imports a `.json` file (an array, or `{data: [...]}`) or a `.ndjson`/`.jsonl` file into a project. */
@@ -87,7 +87,7 @@ function listInEnvelope(value: unknown): unknown[] | undefined {
 }
 
 class BatchImporter {
-  private batch: CallRecord[] = [];
+  private batch: VendorRecord[] = [];
   private readonly result: ImportResult = { imported: 0, skipped: 0, problems: [] };
 
   constructor(

@@ -127,7 +127,7 @@ export {
   type FilterStatus,
   type FilterName,
 } from './filters.js';
-export { formatRfc2822, parseRfc2822, isCallSid, CALL_SID_PATTERN, type CallRecord } from './record.js';
+export { formatRfc2822, parseRfc2822, isCallSid, CALL_SID_PATTERN, type VendorRecord } from './record.js';
 export {
   generateCalls,
   iterateCalls,

@@ -1,5 +1,8 @@
-/** The vendor's call record, as `POST /call/get-call-history` returns it. Unknown extra fields may appear. */
-export interface CallRecord {
+/**
+ * The vendor's call record as it travels on the wire (`POST /call/get-call-history`); unknown extra fields may
+ * appear. The API's normalised record is `CallRecord` in `src/domain/`.
+ */
+export interface VendorRecord {
   callSid: string;
   status: string;
   from: string;

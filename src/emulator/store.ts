@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { filterBounds, type CallFilters, type FilterBounds } from './filters.js';
-import { parseRfc2822, type CallRecord } from './record.js';
+import { parseRfc2822, type VendorRecord } from './record.js';
 
 export type CredentialKind = 'api-key' | 'bearer';
 
@@ -114,7 +114,7 @@ export class CallStore {
    * Inserts (or replaces, by callSid) records for a project in one transaction. Each record needs a valid
    * RFC 2822 `date`; the record is stored as given and returned as given.
    */
-  insertCalls(projectId: string, records: Iterable<CallRecord>): number {
+  insertCalls(projectId: string, records: Iterable<VendorRecord>): number {
     const insert = this.statement(
       'insert',
       `INSERT INTO calls (project_id, call_sid, start_ts, seconds, end_ts, status, "to", "from", phone_number, cost, record)
@@ -129,7 +129,7 @@ export class CallStore {
       `INSERT INTO projects (project_id, max_seconds) VALUES (?, ?)
        ON CONFLICT (project_id) DO UPDATE SET max_seconds = max(max_seconds, excluded.max_seconds)`,
     );
-    const run = this.db.transaction((items: Iterable<CallRecord>) => {
+    const run = this.db.transaction((items: Iterable<VendorRecord>) => {
       const rowEstimate = this.statement('row-estimate', 'SELECT max(rowid) FROM calls').pluck();
       const existingRows = (rowEstimate.get() as number | null) ?? 0;
       const bulkFrom = Math.max(BULK_LOAD_ROWS, existingRows);
@@ -199,8 +199,8 @@ export class CallStore {
   }
 
   /** The newest `pageSize` matching records: start descending, then callSid descending. */
-  page(projectId: string, filters: CallFilters, pageSize: number): CallRecord[] {
-    return this.pageJson(projectId, filters, pageSize).map((json) => JSON.parse(json) as CallRecord);
+  page(projectId: string, filters: CallFilters, pageSize: number): VendorRecord[] {
+    return this.pageJson(projectId, filters, pageSize).map((json) => JSON.parse(json) as VendorRecord);
   }
 
   /** Like `page`, but the records as stored JSON text (what the server writes without re-encoding). */
@@ -212,8 +212,8 @@ export class CallStore {
   }
 
   /** Every matching record, newest first. */
-  list(projectId: string, filters: CallFilters = {}): CallRecord[] {
-    return (this.select('page', projectId, filters, -1) as string[]).map((json) => JSON.parse(json) as CallRecord);
+  list(projectId: string, filters: CallFilters = {}): VendorRecord[] {
+    return (this.select('page', projectId, filters, -1) as string[]).map((json) => JSON.parse(json) as VendorRecord);
   }
 
   count(projectId?: string, filters: CallFilters = {}): number {

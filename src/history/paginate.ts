@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from '../domain/errors.js';
 import { LATEST_INSTANT_MS, type CallRecord } from '../domain/record.js';
 import type { FetchRecords } from '../domain/request.js';
 import type { Position } from './cursor.js';
-import { dayOfInstant, formatDay } from './days.js';
+import { dayOfInstant, formatEpochDay } from './days.js';
 import type { HistoryQuery } from './query.js';
 import { isUpstreamFilterable } from '../domain/status.js';
 import { needsRecordFilter, upstreamFilters } from './translate.js';
@@ -135,7 +135,7 @@ function recordFilter(query: HistoryQuery): ((record: CallRecord) => boolean) | 
 }
 
 function unreachable(position: Position, maxPageSize: number): AppError {
-  const day = formatDay(dayOfInstant(position.orderMs));
+  const day = formatEpochDay(dayOfInstant(position.orderMs));
   return new AppError(
     ErrorCode.PAGINATION_LIMIT,
     `More than ${maxPageSize} calls matching this filter started on ${day}. The upstream lists at most ` +

@@ -1,5 +1,5 @@
 import { badInput } from '../domain/errors.js';
-import { dayBoundAfter, dayOfDate, dayOfInstant, formatDay } from './days.js';
+import { dayBoundAfter, dayOfDate, dayOfInstant, formatEpochDay } from './days.js';
 import type { DayRange, HistoryQuery, InstantRange, ListIdentity } from './query.js';
 import { type CallStatus, isUpstreamFilterable, toWireStatus } from '../domain/status.js';
 
@@ -136,12 +136,12 @@ export function upstreamFilters(
     to: list.to,
     from: list.from,
     status: list.status && isUpstreamFilterable(list.status) ? toWireStatus(list.status) : undefined,
-    startTime: optional(on, formatDay),
-    startTimeAfter: optional(startAfter, formatDay),
-    startTimeBefore: optional(startBefore, formatDay),
-    endTime: optional(ended.on, formatDay),
-    endTimeAfter: optional(ended.onOrAfter, formatDay),
-    endTimeBefore: optional(ended.before, formatDay),
+    startTime: optional(on, formatEpochDay),
+    startTimeAfter: optional(startAfter, formatEpochDay),
+    startTimeBefore: optional(startBefore, formatEpochDay),
+    endTime: optional(ended.on, formatEpochDay),
+    endTimeAfter: optional(ended.onOrAfter, formatEpochDay),
+    endTimeBefore: optional(ended.before, formatEpochDay),
   };
   const filters: Array<readonly [FilterName, string]> = [];
   for (const name of FILTER_ORDER) {

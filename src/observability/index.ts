@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphiQLOptions } from 'graphql-yoga';
+import { type GraphiQLOptions, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
@@ -35,10 +35,12 @@ export interface Observability {
   operations: OperationObserver;
   /** For the upstream source: counts and times every HTTP attempt, and feeds readiness. */
   upstreamObserver: UpstreamObserver;
+  /** Yoga plugins for `/readiness` (Yoga's readiness check) and `/metrics` (Prometheus text). */
+  plugins: Plugin[];
   /** GraphiQL's page with local assets; undefined when the assets package is not installed. */
   renderGraphiQL: ((options: GraphiQLOptions) => string) | undefined;
-  /** Answers `/metrics`, `/readiness` and GraphiQL's assets; returns false for any other request. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Serves GraphiQL's local assets; returns false for any other request. */
+  serveGraphiQLAssets(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 /**
@@ -85,10 +87,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     options.logger.warn('GraphiQL assets not found (src/observability/graphiql-assets): GraphiQL loads them from unpkg.com');
   }
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-  };
-
   return {
     metrics,
     readiness,
@@ -99,27 +97,37 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         readiness.recordOutcome(outcome);
       },
     },
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/readiness',
+        check: async ({ fetchAPI }) => {
+          const report = await readiness.check().catch(() => ({ ready: false }));
+          return fetchAPI.Response.json(
+            { status: report.ready ? 'ready' : 'not ready', ...report },
+            { status: report.ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
+          );
+        },
+      }),
+      useMetricsEndpoint(metrics, logger),
+    ],
     renderGraphiQL: assets?.render,
-    handle(req, res) {
-      const pathname = (req.url ?? '/').split('?', 1)[0]!;
-      if (pathname === '/metrics') {
-        metrics.expose().then(
-          ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
-          (error: unknown) => {
-            options.logger.error({ err: error }, 'collecting metrics failed');
-            res.writeHead(500).end();
-          },
-        );
-        return true;
-      }
-      if (pathname === '/readiness') {
-        readiness.check().then(
-          (report) => sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', ...report }),
-          () => sendJson(res, 503, { status: 'not ready', ready: false }),
-        );
-        return true;
-      }
-      return assets?.handle(req, res, pathname) ?? false;
+    serveGraphiQLAssets: (req, res) => assets?.handle(req, res, (req.url ?? '/').split('?', 1)[0]!) ?? false,
+  };
+}
+
+/** `GET /metrics`: the registry's exposition text, answered by Yoga before any GraphQL handling. */
+export function useMetricsEndpoint(metrics: Metrics, logger: Logger, endpoint = '/metrics'): Plugin {
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      return metrics.expose().then(
+        ({ contentType, body }) =>
+          endResponse(new fetchAPI.Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } })),
+        (error: unknown) => {
+          logger.error({ err: error }, 'collecting metrics failed');
+          endResponse(new fetchAPI.Response(null, { status: 500 }));
+        },
+      );
     },
   };
 }

@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/api';
 import { type DocumentNode, getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ErrorCode, SERVER_SIDE_CODES } from '../domain/errors.js';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.js';
 import { tracer } from './tracing.js';
@@ -23,16 +24,6 @@ export function requestIdFrom(headers: Headers): string {
   const given = headers.get('x-request-id');
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
-
-/** Codes that mean the server or its upstream failed, rather than the caller. */
-const SERVER_SIDE_CODES = new Set([
-  'UPSTREAM_ERROR',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_BAD_RESPONSE',
-  'RATE_LIMITED',
-  'INTERNAL_SERVER_ERROR',
-]);
 
 /** What is known about one GraphQL request while it runs. */
 export interface OperationObservation {
@@ -92,12 +83,12 @@ export class OperationObserver {
         if (observation && result && !(result instanceof Error)) identify(observation, result as DocumentNode);
       };
     },
-    // After the error-codes plugin (registered before this one), so every error has its code.
+    // After the error plugin (registered before this one), so every error has its code.
     onResultProcess: ({ request, result }) => {
       const observation = this.observations.get(request) ?? this.start(request);
       const errorCodes = errorCodesOf(result);
       // A result served without parsing (a response cache hit) still belongs to its operation.
-      if (observation.operationType === undefined && observation.query && !errorCodes.includes('GRAPHQL_PARSE_FAILED')) {
+      if (observation.operationType === undefined && observation.query && !errorCodes.includes(ErrorCode.GRAPHQL_PARSE_FAILED)) {
         try {
           identify(observation, parse(observation.query));
         } catch {
@@ -188,7 +179,7 @@ function errorCodesOf(result: unknown): string[] {
     if (!Array.isArray(errors)) continue;
     for (const error of errors) {
       const code = error.extensions?.code;
-      codes.push(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+      codes.push(typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR);
     }
   }
   return codes;

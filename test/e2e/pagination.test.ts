@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCalls } from '../../src/emulator/generate.js';
-import { formatRfc2822, type CallRecord as VendorRecord } from '../../src/emulator/record.js';
+import { formatRfc2822, type VendorRecord } from '../../src/emulator/record.js';
 import type { CallFilters } from '../../src/emulator/filters.js';
 import type { CallSidsQuery } from '../__generated__/graphql.js';
 import type { GraphQLResponse } from '../support/app.js';

@@ -8,7 +8,7 @@ import {
   FAULT_KINDS,
   MESSAGES,
   startEmulator,
-  type CallRecord,
+  type VendorRecord,
   type FaultKind,
   type RunningEmulator,
 } from '../../src/emulator/index.js';
@@ -323,7 +323,7 @@ describe('closing', () => {
         headers: { 'x-emulator-fault': 'slow-body' },
       });
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-      expect((response.json as { data: CallRecord[] }).data).toHaveLength(5);
+      expect((response.json as { data: VendorRecord[] }).data).toHaveLength(5);
     } finally {
       await quick.close();
     }

@@ -18,14 +18,14 @@ import {
   iterateCalls,
   parseDay,
   parseRfc2822,
-  type CallRecord,
+  type VendorRecord,
 } from '../../src/emulator/index.js';
 
 const SECONDS_PER_DAY = 86_400;
 const demoCalls = generateCalls({ projectId: DEMO_PROJECT_ID, count: DEMO_CALLS, seed: DEMO_SEED, until: DEMO_UNTIL, days: DEMO_DAYS });
-const start = (call: CallRecord) => parseRfc2822(call.date) ?? NaN;
+const start = (call: VendorRecord) => parseRfc2822(call.date) ?? NaN;
 
-function callsPerDay(calls: readonly CallRecord[]): Map<string, number> {
+function callsPerDay(calls: readonly VendorRecord[]): Map<string, number> {
   const perDay = new Map<string, number>();
   for (const call of calls) {
     const day = formatDay(Math.floor(start(call) / SECONDS_PER_DAY) * SECONDS_PER_DAY);

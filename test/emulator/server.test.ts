@@ -13,7 +13,7 @@ import {
   OTHER_PROJECT_ID,
   parseRfc2822,
   startEmulator,
-  type CallRecord,
+  type VendorRecord,
   type RunningEmulator,
 } from '../../src/emulator/index.js';
 import { callHistory, makeCall, records, sid } from './support.js';
@@ -217,7 +217,7 @@ describe('envelope and failures', () => {
       const ok = await callHistory(arrayEmulator.url, { body: { projectId: DEMO_PROJECT_ID, pageSize: 3 }, apiKey: DEMO_API_KEY });
       expect(ok.status).toBe(200);
       expect(Array.isArray(ok.json)).toBe(true);
-      expect((ok.json as CallRecord[]).map((record) => record.callSid)).toHaveLength(3);
+      expect((ok.json as VendorRecord[]).map((record) => record.callSid)).toHaveLength(3);
       const empty = await callHistory(arrayEmulator.url, {
         body: { projectId: DEMO_PROJECT_ID },
         query: { to: '+10000000000' },

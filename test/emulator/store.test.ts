@@ -10,7 +10,7 @@ import {
   generateCalls,
   parseRfc2822,
   type CallFilters,
-  type CallRecord,
+  type VendorRecord,
 } from '../../src/emulator/index.js';
 import { at, makeCall, sid, sids } from './support.js';
 
@@ -22,13 +22,13 @@ afterAll(() => {
 });
 
 /** An independent statement of the endpoint's contract: whole UTC days, half-open ranges, end = start + seconds. */
-function referencePage(calls: readonly CallRecord[], filters: CallFilters, pageSize = Infinity): CallRecord[] {
+function referencePage(calls: readonly VendorRecord[], filters: CallFilters, pageSize = Infinity): VendorRecord[] {
   const day = (text: string) => Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10))) / 1000;
   const inDays = (instant: number, on?: string, after?: string, before?: string) =>
     (on === undefined || (instant >= day(on) && instant < day(on) + SECONDS_PER_DAY)) &&
     (after === undefined || instant >= day(after)) &&
     (before === undefined || instant < day(before));
-  const start = (call: CallRecord) => Date.parse(call.date) / 1000;
+  const start = (call: VendorRecord) => Date.parse(call.date) / 1000;
   const hasEndFilter = filters.endTime !== undefined || filters.endTimeAfter !== undefined || filters.endTimeBefore !== undefined;
   return calls
     .filter(
@@ -179,15 +179,15 @@ describe('CallStore', () => {
     const small = generateCalls({ projectId: 'small', count: 300, seed: 3 });
     store.insertCalls('small', small);
     const large = generateCalls({ projectId: 'large', count: 30_000, seed: 5, days: 60 });
-    const firstAgain = { ...(large[0] as CallRecord), status: 'completed' };
+    const firstAgain = { ...(large[0] as VendorRecord), status: 'completed' };
     expect(store.insertCalls('large', [...large, firstAgain])).toBe(30_001);
     expect(store.count('large')).toBe(30_000);
     store.close();
 
     const reopened = new CallStore(path);
     const expectedLarge = large.map((record, index) => (index === 0 ? firstAgain : record));
-    const someCustomer = (large[100] as CallRecord).to;
-    const someDay = (large[15_000] as CallRecord).date;
+    const someCustomer = (large[100] as VendorRecord).to;
+    const someDay = (large[15_000] as VendorRecord).date;
     const dayText = new Date((parseRfc2822(someDay) ?? 0) * 1000).toISOString().slice(0, 10);
     const cases: CallFilters[] = [
       {},

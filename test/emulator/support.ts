@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { CALL_HISTORY_PATH, formatRfc2822, type CallRecord } from '../../src/emulator/index.js';
+import { CALL_HISTORY_PATH, formatRfc2822, type VendorRecord } from '../../src/emulator/index.js';
 
 export interface CallHistoryRequest {
   query?: string | Record<string, string>;
@@ -51,12 +51,12 @@ export async function callHistory(baseUrl: string, options: CallHistoryRequest =
 }
 
 /** The records of a 200 answer in the default `{message, status, data}` envelope. */
-export function records(response: CallHistoryResponse): CallRecord[] {
+export function records(response: CallHistoryResponse): VendorRecord[] {
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status}: ${response.text}`);
-  return (response.json as { data: CallRecord[] }).data;
+  return (response.json as { data: VendorRecord[] }).data;
 }
 
-export function sids(list: readonly CallRecord[]): string[] {
+export function sids(list: readonly VendorRecord[]): string[] {
   return list.map((record) => record.callSid);
 }
 
@@ -76,7 +76,7 @@ export function makeCall(fields: {
   status?: string;
   to?: string;
   from?: string;
-}): CallRecord {
+}): VendorRecord {
   const to = fields.to ?? '+14155550100';
   return {
     callSid: fields.sid,

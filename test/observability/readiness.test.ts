@@ -13,6 +13,13 @@ async function get(api: TestApp, path: string): Promise<{ status: number; body: 
   return { status: response.statusCode, body: await response.body.json() };
 }
 
+/** Yoga's built-in health check answers with a status and no body. */
+async function health(api: TestApp): Promise<number> {
+  const response = await request(`${api.url}/health`);
+  await response.body.dump();
+  return response.statusCode;
+}
+
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -33,7 +40,7 @@ describe('/health and /readiness', () => {
     const api = await startTestApp(emulator.url, { UPSTREAM_API_KEY: 'server-side-key' });
     open.push(api, emulator);
 
-    expect(await get(api, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await health(api)).toBe(200);
     const readiness = await get(api, '/readiness');
     expect(readiness.status).toBe(200);
     expect(readiness.body).toMatchObject({ status: 'ready', breaker: 'closed', upstream: 'answered probe' });
@@ -61,7 +68,7 @@ describe('/health and /readiness', () => {
     const api = await startTestApp(`http://127.0.0.1:${await closedPort()}`);
     open.push(api);
 
-    expect((await get(api, '/health')).status).toBe(200);
+    expect(await health(api)).toBe(200);
     const readiness = await get(api, '/readiness');
     expect(readiness.status).toBe(503);
     expect(readiness.body).toMatchObject({ status: 'not ready', breaker: 'closed', upstream: 'probe failed' });
