@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { filterBounds, type CallFilters, type FilterBounds } from './filters.js';
 import { parseRfc2822, type VendorRecord } from './record.js';
 
@@ -74,7 +74,7 @@ const PROBE_LIMIT = 5_000;
 const BULK_LOAD_ROWS = 20_000;
 
 type QueryShape = 'page' | 'count';
-type SqlParams = Record<string, string | number>;
+type SqlParams = Record<string, SQLInputValue>;
 
 interface CallRow {
   project_id: string;
@@ -90,24 +90,24 @@ interface CallRow {
   record: string;
 }
 
-/** The emulator's call and credential store (SQLite through better-sqlite3). */
+/** The emulator's call and credential store (SQLite through Node's built-in `node:sqlite`). */
 export class CallStore {
   readonly path: string;
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(path = ':memory:') {
     this.path = path;
-    this.db = new Database(path);
-    this.db.pragma('page_size = 16384'); // only takes effect on a new database; set before WAL creates the file
-    if (path !== ':memory:' && path !== '') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = new DatabaseSync(path);
+    this.db.exec('PRAGMA page_size = 16384'); // only takes effect on a new database; set before WAL creates the file
+    if (path !== ':memory:' && path !== '') this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.db.exec(CREATE_ORDERING_INDEXES);
   }
 
   get isOpen(): boolean {
-    return this.db.open;
+    return this.db.isOpen;
   }
 
   /**
@@ -129,13 +129,12 @@ export class CallStore {
       `INSERT INTO projects (project_id, max_seconds) VALUES (?, ?)
        ON CONFLICT (project_id) DO UPDATE SET max_seconds = max(max_seconds, excluded.max_seconds)`,
     );
-    const run = this.db.transaction((items: Iterable<VendorRecord>) => {
-      const rowEstimate = this.statement('row-estimate', 'SELECT max(rowid) FROM calls').pluck();
-      const existingRows = (rowEstimate.get() as number | null) ?? 0;
+    return this.transaction(() => {
+      const existingRows = (this.value('row-estimate', 'SELECT max(rowid) FROM calls') as number | null) ?? 0;
       const bulkFrom = Math.max(BULK_LOAD_ROWS, existingRows);
       let written = 0;
       let maxSeconds = 0;
-      for (const record of items) {
+      for (const record of records) {
         if (written === bulkFrom) this.db.exec(DROP_ORDERING_INDEXES);
         const startTs = parseRfc2822(record.date);
         if (startTs === undefined) throw new RangeError(`Call ${record.callSid} has an invalid date: ${record.date}`);
@@ -160,7 +159,6 @@ export class CallStore {
       noteMaxSeconds.run(projectId, Math.ceil(maxSeconds));
       return written;
     });
-    return run(records);
   }
 
   /** Lets a credential read more projects (merged with what it already reads). `'*'` means every project. */
@@ -177,12 +175,11 @@ export class CallStore {
   }
 
   credential(kind: CredentialKind, token: string): Credential | undefined {
-    const row = this.statement('credential', 'SELECT projects FROM credentials WHERE kind = ? AND token = ?').get(
-      kind,
-      token,
-    ) as { projects: string } | undefined;
-    if (!row) return undefined;
-    return { kind, token, projects: row.projects === '*' ? '*' : (JSON.parse(row.projects) as string[]) };
+    const projects = this.value('credential', 'SELECT projects FROM credentials WHERE kind = ? AND token = ?', kind, token) as
+      | string
+      | undefined;
+    if (projects === undefined) return undefined;
+    return { kind, token, projects: projects === '*' ? '*' : (JSON.parse(projects) as string[]) };
   }
 
   credentials(): Credential[] {
@@ -218,13 +215,13 @@ export class CallStore {
 
   count(projectId?: string, filters: CallFilters = {}): number {
     if (projectId === undefined) {
-      return this.statement('count-all', 'SELECT count(*) FROM calls').pluck().get() as number;
+      return this.value('count-all', 'SELECT count(*) FROM calls') as number;
     }
     return this.select('count', projectId, filters, -1)[0] as number;
   }
 
   projects(): string[] {
-    return this.statement('projects', 'SELECT DISTINCT project_id FROM calls ORDER BY project_id').pluck().all() as string[];
+    return firstColumn(this.statement('projects', 'SELECT DISTINCT project_id FROM calls ORDER BY project_id', true).all()) as string[];
   }
 
   /** Removes one project's calls, or everything (calls and credentials) when no project is given. */
@@ -233,28 +230,27 @@ export class CallStore {
       this.db.exec('DELETE FROM calls; DELETE FROM projects; DELETE FROM credentials;');
       return;
     }
-    this.db.transaction(() => {
+    this.transaction(() => {
       this.statement('clear-calls', 'DELETE FROM calls WHERE project_id = ?').run(projectId);
       this.statement('clear-project', 'DELETE FROM projects WHERE project_id = ?').run(projectId);
-    })();
+    });
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.isOpen) this.db.close();
   }
 
   /** Raw rows, for tests and diagnostics. */
   rows(projectId: string): CallRow[] {
     return this.statement('rows', 'SELECT * FROM calls WHERE project_id = ? ORDER BY start_ts DESC, call_sid DESC').all(
       projectId,
-    ) as CallRow[];
+    ) as unknown as CallRow[];
   }
 
   private select(shape: QueryShape, projectId: string, filters: CallFilters, limit: number): unknown[] {
     const bounds = filterBounds(filters);
     const { key, sql, params } = this.buildQuery(shape, projectId, bounds, limit);
-    const statement = this.statements.get(key) ?? this.remember(key, this.db.prepare(sql).pluck());
-    return statement.all(params);
+    return firstColumn(this.statement(key, sql, true).all(params));
   }
 
   /** Builds SQL from the fixed set of filter columns only; values always travel as parameters. */
@@ -320,12 +316,12 @@ export class CallStore {
         startRange.startFrom === undefined ? '' : ' AND start_ts >= @startFrom',
         startRange.startBefore === undefined ? '' : ' AND start_ts < @startBefore',
       ].join('');
-      const probe = this.statement(
+      const count = this.value(
         `probe:${filter.index}:${range}`,
         `SELECT count(*) FROM (SELECT 1 FROM calls INDEXED BY ${filter.index}
          WHERE project_id = @projectId AND ${filter.column} = @value${range} LIMIT ${PROBE_LIMIT})`,
-      ).pluck();
-      const count = probe.get({ projectId, value: bounds[filter.name] ?? '', ...startRange }) as number;
+        { projectId, value: bounds[filter.name] ?? '', ...startRange },
+      ) as number;
       if (count < bestCount) {
         best = filter;
         bestCount = count;
@@ -335,20 +331,45 @@ export class CallStore {
   }
 
   private maxSeconds(projectId: string): number {
-    const value = this.statement('max-seconds', 'SELECT max_seconds FROM projects WHERE project_id = ?').pluck().get(
-      projectId,
-    ) as number | undefined;
+    const value = this.value('max-seconds', 'SELECT max_seconds FROM projects WHERE project_id = ?', projectId) as
+      | number
+      | undefined;
     return value ?? 0;
   }
 
-  private statement(key: string, sql: string): Database.Statement {
-    return this.statements.get(key) ?? this.remember(key, this.db.prepare(sql));
-  }
-
-  private remember(key: string, statement: Database.Statement): Database.Statement {
-    this.statements.set(key, statement);
+  /** A prepared statement, cached by key; with `arrays`, rows come back as arrays of column values. */
+  private statement(key: string, sql: string, arrays = false): StatementSync {
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (arrays) statement.setReturnArrays(true);
+      this.statements.set(key, statement);
+    }
     return statement;
   }
+
+  /** The first column of the first row, or undefined when there is no row. */
+  private value(key: string, sql: string, ...params: [SqlParams] | SQLInputValue[]): unknown {
+    const row = this.statement(key, sql, true).get(...(params as SQLInputValue[])) as unknown as unknown[] | undefined;
+    return row?.[0];
+  }
+
+  /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+  private transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+function firstColumn(rows: unknown[]): unknown[] {
+  return rows.map((row) => (row as unknown[])[0]);
 }
 
 function durationSeconds(value: unknown): number | null {

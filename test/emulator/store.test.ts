@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -203,12 +203,12 @@ describe('CallStore', () => {
     expect(sids(reopened.page('small', {}, 50))).toEqual(sids(referencePage(small, {}, 50)));
     reopened.close();
 
-    const raw = new Database(path, { readonly: true });
-    const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls'").pluck().all();
+    const raw = new DatabaseSync(path, { readOnly: true });
+    const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls'").all().map((row) => row.name);
     expect(indexes).toEqual(
       expect.arrayContaining(['calls_project_start', 'calls_project_status_start', 'calls_project_to_start', 'calls_project_from_start']),
     );
-    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     raw.close();
   });
 });
