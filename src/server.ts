@@ -12,6 +12,7 @@ import { maskError } from './plugins/errors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useSafeErrorMessages } from './plugins/error-messages.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
+import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
 import { type Observability, createObservability, tracedAttempt } from './observability/index.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -38,6 +39,8 @@ export interface AppOptions {
 
 export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
   const production = config.NODE_ENV === 'production';
+  // First: a bad manifest stops the start (ConfigError) before anything is opened.
+  const trustedDocuments = trustedDocumentsPlugin(config.TRUSTED_DOCUMENTS, subgraphSchema, logger);
   const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
   const policy = new UpstreamPolicy({
     maxRetries: config.UPSTREAM_MAX_RETRIES,
@@ -71,6 +74,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    // Before the observer and the response cache: they see the manifest's document, not the documentId.
+    trustedDocuments,
     useErrorCodes(),
     // After useErrorCodes: it reads the codes that plugin sets.
     observability.operations.plugin,
