@@ -97,6 +97,28 @@ describe('TRUSTED_DOCUMENTS set: only the manifest\'s documents run', () => {
   });
 });
 
+describe('TRUSTED_DOCUMENTS with the response cache', () => {
+  it('a documentId request is cached under its document: the second one is served without the upstream', async () => {
+    const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
+    const api = await startTestApp(upstream.url, { TRUSTED_DOCUMENTS: CONSUMER_MANIFEST, RESPONSE_CACHE_TTL_MS: '60000' });
+    try {
+      const [documentId] = Object.keys(consumerManifest()) as [string];
+      const body = { documentId, variables: { projectId: 'p', first: 1 } };
+      const first = await api.post(body, API_KEY);
+      const second = await api.post(body, API_KEY);
+      expect(first.json.errors).toBeUndefined();
+      expect(second.json.data).toEqual(first.json.data);
+      expect(upstream.requests).toHaveLength(1);
+      const other = await api.post({ ...body, variables: { projectId: 'q', first: 1 } }, API_KEY);
+      expect(other.json.errors).toBeUndefined();
+      expect(upstream.requests).toHaveLength(2);
+    } finally {
+      await api.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe('TRUSTED_DOCUMENTS unset: any document runs, a documentId is refused', () => {
   let upstream: RecordingUpstream;
   let api: TestApp;
