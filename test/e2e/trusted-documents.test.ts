@@ -26,7 +26,8 @@ describe('the example consumer against `npm start` with TRUSTED_DOCUMENTS', () =
         return fetch(input, init);
       },
     });
-  });
+    // Starting the real entry point (tsx, emulator, demo data) is slow on a loaded machine.
+  }, 120_000);
   afterAll(() => server?.stop());
 
   it('walks every call of the demo project page by page, newest first, sending only documentIds', async () => {
@@ -50,7 +51,7 @@ describe('the example consumer against `npm start` with TRUSTED_DOCUMENTS', () =
       expect(Object.keys(body as object).sort()).toEqual(['documentId', 'variables']);
       expect((body as { documentId: string }).documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
-  });
+  }, 60_000);
 
   it('a Date filter travels as a string and bounds the walk', async () => {
     const onOrAfter = '2026-10-25';
@@ -61,7 +62,7 @@ describe('the example consumer against `npm start` with TRUSTED_DOCUMENTS', () =
     expect(calls.length).toBeGreaterThan(100);
     expect(calls.length).toBeLessThan(DEMO_CALLS);
     for (const call of calls) expect(call.startedAt! >= `${onOrAfter}T00:00:00`).toBe(true);
-  });
+  }, 60_000);
 
   it('an arbitrary query is refused with PERSISTED_QUERY_ONLY', async () => {
     const response = await fetch(`${server.url}/graphql`, {
@@ -92,5 +93,5 @@ describe('`npm start` with a bad manifest', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^Configuration error: TRUSTED_DOCUMENTS: the manifest is not JSON/m);
     expect(stderr).not.toMatch(/at \S+ \(/); // a message, not a stack trace
-  });
+  }, 90_000);
 });
