@@ -61,6 +61,10 @@ export const SETTINGS = {
   MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },
   GRAPHIQL: { schema: bool.default(true), help: 'serve GraphiQL on GET /graphql from a browser' },
   INTROSPECTION: { schema: bool.default(true), help: 'allow introspection queries' },
+  TRUSTED_DOCUMENTS: {
+    schema: z.string().min(1).optional(),
+    help: 'path of a persisted-documents manifest (JSON documentId -> document, as codegen\'s client preset writes it); set: only those documents run, requested by documentId, and GraphiQL is off',
+  },
   MAX_DEPTH: { schema: int(1, 100).default(8), help: 'graphql-armor: the deepest selection allowed' },
   MAX_ALIASES: { schema: int(1, 1000).default(15), help: 'graphql-armor: aliases per operation' },
   MAX_TOKENS: { schema: int(10, 100_000).default(1_000), help: 'graphql-armor: tokens per operation' },
@@ -108,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = [])
   }
   // An attempt never outlives the request's deadline.
   config.UPSTREAM_ATTEMPT_TIMEOUT_MS = Math.min(Number(config.UPSTREAM_ATTEMPT_TIMEOUT_MS), Number(config.UPSTREAM_TIMEOUT_MS));
+  // GraphiQL sends documents of its own, which trusted documents refuse.
+  if (config.TRUSTED_DOCUMENTS) config.GRAPHIQL = false;
   return config as Config;
 }
 

@@ -12,16 +12,7 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
-  let config;
-  try {
-    config = loadConfig(process.env, argv);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig(process.env, argv);
   const logger = createLogger(config.LOG_LEVEL);
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
   const tracing = startTracing(config, process.env.npm_package_version);
@@ -61,4 +52,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
 }
 
-await main();
+// A bad setting (read here or, like TRUSTED_DOCUMENTS' manifest, while the app is built) stops the start.
+await main().catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`Configuration error: ${error.message}\n`);
+  process.exit(2);
+});

@@ -10,6 +10,7 @@ import { type Context, createContextFactory } from './context.js';
 import { subgraphSchema } from './schema/index.js';
 import { createErrorPipeline, maskError } from './plugins/errors.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
+import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
 import { type Observability, createObservability, tracedAttempt } from './observability/index.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
 
 export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
   const production = config.NODE_ENV === 'production';
+  // First: a bad manifest stops the start (ConfigError) before anything is opened.
+  const trustedDocuments = trustedDocumentsPlugin(config.TRUSTED_DOCUMENTS, subgraphSchema, logger);
   const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
   const policy = new UpstreamPolicy({
     maxRetries: config.UPSTREAM_MAX_RETRIES,
@@ -73,6 +76,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    // Before the error pipeline, the observer and the response cache: they see the manifest's document, not the documentId.
+    trustedDocuments,
     errors.plugin,
     // After the error pipeline: it reads the codes that plugin decides.
     observability.operations.plugin,

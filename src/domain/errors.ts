@@ -13,6 +13,12 @@ const CODES = {
   UPSTREAM_TIMEOUT: 'server',
   UPSTREAM_BAD_RESPONSE: 'server',
   PAGINATION_LIMIT: 'caller',
+  /** Trusted documents are on (TRUSTED_DOCUMENTS) and the request sent a document, or no documentId. */
+  PERSISTED_QUERY_ONLY: 'caller',
+  /** The documentId is not in the trusted-documents manifest. */
+  PERSISTED_QUERY_NOT_FOUND: 'caller',
+  /** A documentId was sent while trusted documents are off. */
+  PERSISTED_QUERY_NOT_SUPPORTED: 'caller',
   GRAPHQL_PARSE_FAILED: 'caller',
   GRAPHQL_VALIDATION_FAILED: 'caller',
   OPERATION_RESOLUTION_FAILURE: 'caller',
