@@ -23,6 +23,7 @@ const CODES = {
   GRAPHQL_VALIDATION_FAILED: 'caller',
   OPERATION_RESOLUTION_FAILURE: 'caller',
   BAD_REQUEST: 'caller',
+  REQUEST_ENTITY_TOO_LARGE: 'caller',
   INTERNAL_SERVER_ERROR: 'server',
 } as const satisfies Record<string, 'caller' | 'server'>;
 
