@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { subgraphSchema } from './schema/index.js';
-import { createErrorPipeline, maskError } from './plugins/errors.js';
+import { createErrorPipeline } from './plugins/errors.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
@@ -118,7 +118,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     landingPage: false,
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
-    maskedErrors: { isDev: config.NODE_ENV === 'development', maskError },
+    maskedErrors: { isDev: config.NODE_ENV === 'development', maskError: errors.maskError },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),

@@ -28,6 +28,8 @@ export interface ErrorPipelineOptions {
 }
 
 export interface ErrorPipeline {
+  /** For Yoga's `maskedErrors`: where an AppError becomes a GraphQL error. */
+  maskError: MaskError;
   /** Decides every error's code and scrubs its message, in one pass over the result. */
   plugin: Plugin;
   /** For graphql-armor's `onReject`: the limit it refused a document with, a validation failure. */
@@ -114,7 +116,7 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
     },
   };
 
-  return { plugin, onArmorReject: (_context, error) => armorRejections.add(error) };
+  return { maskError, plugin, onArmorReject: (_context, error) => armorRejections.add(error) };
 }
 
 /** Every name a schema defines: types, fields, arguments, input fields and enum values. */
