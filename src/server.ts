@@ -143,6 +143,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     plugins,
   });
 
+  // Yoga answers every path (GraphQL, /health, /readiness, /metrics); GraphiQL's local files are served beside it.
   const handle: App['handle'] = (req, res) => {
     if (!observability.serveGraphiQLAssets(req, res)) void yoga.handle(req, res);
   };
