@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEMO_API_KEY, DEMO_PROJECT_ID } from './demo.js';
 import type { EmulatorOptions } from './index.js';
-import { CALL_HISTORY_PATH, CHAOS_PATH } from './server.js';
+import { CALL_HISTORY_PATH, CALL_PATH, CHAOS_PATH } from './server.js';
 
-export const CLI_USAGE = `TalkStack AI call-history emulator: POST ${CALL_HISTORY_PATH}
+export const CLI_USAGE = `TalkStack AI call-history emulator: POST ${CALL_HISTORY_PATH} and POST ${CALL_PATH}
 
 Usage: npm run emulator -- [options]
 
@@ -13,7 +13,7 @@ Usage: npm run emulator -- [options]
   --calls <n>           size of the demo project "${DEMO_PROJECT_ID}" (default 5000)
   --seed <n>            seed for the demo data (default 42)
   --no-demo             do not load demo data into an empty store
-  --envelope <kind>     object ({message, status, data}, default) or array (a bare array)
+  --envelope <kind>     object ({message, status, data}, default) or array (the bare data)
   --chaos               enable faults and the ${CHAOS_PATH} control endpoint
   --import <file>       import call records from a .json or .ndjson file (needs --project)
   --project <id>        the project that --import fills; ${DEMO_API_KEY} is granted access to it

@@ -93,6 +93,7 @@ export { CallStore, type Credential, type CredentialKind } from './store.js';
 export {
   createEmulatorServer,
   CALL_HISTORY_PATH,
+  CALL_PATH,
   CHAOS_PATH,
   REQUESTS_PATH,
   FAULT_HEADER,

@@ -2,9 +2,11 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ChaosController, FAULT_KINDS, isFaultKind, type ChaosRuleInput, type Fault, type FaultKind } from './chaos.js';
 import { parseFilterQuery } from './filters.js';
-import type { CallStore, CredentialKind } from './store.js';
+import { CALL_SID_PATTERN } from './record.js';
+import type { CallStore, Credential, CredentialKind } from './store.js';
 
 export const CALL_HISTORY_PATH = '/call/get-call-history';
+export const CALL_PATH = '/call';
 export const CHAOS_PATH = '/__emulator/chaos';
 export const REQUESTS_PATH = '/__emulator/requests';
 export const FAULT_HEADER = 'x-emulator-fault';
@@ -21,13 +23,20 @@ export const MESSAGES = {
   projectIdRequired: 'projectId is required and must be a non-empty string.',
   pageSizeRange: `pageSize must be an integer between 1 and ${MAX_PAGE_SIZE}.`,
   storeFailed: 'Error fetching call history.',
+  callSuccess: 'Call data fetched successfully.',
+  callNotFound: 'No call with this sid in this project.',
+  sidRequired: 'sid is required and must be a call SID (CA followed by 32 hex digits).',
+  callStoreFailed: 'Error fetching call data.',
 } as const;
 
 export type Envelope = 'object' | 'array';
 
 export interface EmulatorServerOptions {
   store: CallStore;
-  /** `object` (default): `{message, status, data}`; `array`: a bare array of records. */
+  /**
+   * `object` (default): `{message, status, data}`; `array`: the bare data (an array of records from the
+   * history endpoint, the record itself from `POST /call`). Errors keep their object shape either way.
+   */
   envelope?: Envelope;
   /** Enables faults (rules and the `x-emulator-fault` header) and the `/__emulator/*` control endpoints. */
   chaos?: boolean;
@@ -67,7 +76,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const SLOW_BODY_TICK_MS = 250;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-const requestBodySchema = z.object({
+const historyBodySchema = z.object({
   projectId: z.string({ error: MESSAGES.projectIdRequired }).min(1, { error: MESSAGES.projectIdRequired }),
   pageSize: z
     .number({ error: MESSAGES.pageSizeRange })
@@ -75,6 +84,11 @@ const requestBodySchema = z.object({
     .min(1, { error: MESSAGES.pageSizeRange })
     .max(MAX_PAGE_SIZE, { error: MESSAGES.pageSizeRange })
     .optional(),
+});
+
+const callBodySchema = z.object({
+  sid: z.string({ error: MESSAGES.sidRequired }).regex(CALL_SID_PATTERN, { error: MESSAGES.sidRequired }),
+  projectId: z.string({ error: MESSAGES.projectIdRequired }).min(1, { error: MESSAGES.projectIdRequired }),
 });
 
 interface Answer {
@@ -125,10 +139,12 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
       send(res, answer);
     };
 
-    if (url.pathname !== CALL_HISTORY_PATH) {
+    const route = url.pathname === CALL_HISTORY_PATH ? answerCallHistory : url.pathname === CALL_PATH ? answerCall : undefined;
+    if (!route) {
       finish(errorAnswer(404, `Cannot ${method} ${url.pathname}`));
       return;
     }
+    const answer = () => route(req, url, body);
     if (method !== 'POST') {
       finish({ ...errorAnswer(405, `Method ${method} is not allowed; use POST.`), headers: { allow: 'POST' } });
       return;
@@ -148,7 +164,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
       }
     }
     if (!fault) {
-      finish(answerCallHistory(req, url, body));
+      finish(answer());
       return;
     }
     entry.fault = fault.kind;
@@ -162,51 +178,76 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
         req.socket.resetAndDestroy();
         return;
       case 'slow-body': {
-        const answer = answerCallHistory(req, url, body);
-        entry.status = answer.status;
+        const slow = answer();
+        entry.status = slow.status;
         record(entry);
-        dribble(res, answer);
+        dribble(res, slow);
         return;
       }
       case 'renamed-fields':
-        finish(renameFields(answerCallHistory(req, url, body)));
+        finish(renameFields(answer()));
         return;
       case 'truncated-json':
-        finish(truncate(answerCallHistory(req, url, body)));
+        finish(truncate(answer()));
         return;
       default:
         finish(faultAnswer(fault));
     }
   }
 
+  /**
+   * The checks both endpoints make, in the vendor's order: a known credential (401), a JSON object body
+   * that fits the schema (400). The project check (403) comes after any other validation.
+   */
+  function admit<T>(req: IncomingMessage, body: ParsedJson, schema: z.ZodType<T>): Answer | { granted: Credential; request: T } {
+    const credential = readCredential(req);
+    if (!credential) return errorAnswer(401, MESSAGES.missingCredential);
+    const granted = store.credential(credential.kind, credential.token);
+    if (!granted) return errorAnswer(401, MESSAGES.unknownCredential);
+    if (!body.ok || typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
+      return errorAnswer(400, MESSAGES.bodyNotJson);
+    }
+    const request = schema.safeParse(body.value);
+    if (!request.success) return errorAnswer(400, request.error.issues[0]?.message ?? MESSAGES.bodyNotJson);
+    return { granted, request: request.data };
+  }
+
+  const success = (message: string, data: string): Answer => ({
+    status: 200,
+    body: envelope === 'array' ? data : `{"message":${JSON.stringify(message)},"status":"success","data":${data}}`,
+    contentType: JSON_TYPE,
+  });
+
   function answerCallHistory(req: IncomingMessage, url: URL, body: ParsedJson): Answer {
     try {
-      const credential = readCredential(req);
-      if (!credential) return errorAnswer(401, MESSAGES.missingCredential);
-      const granted = store.credential(credential.kind, credential.token);
-      if (!granted) return errorAnswer(401, MESSAGES.unknownCredential);
-
-      if (!body.ok || typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
-        return errorAnswer(400, MESSAGES.bodyNotJson);
-      }
-      const request = requestBodySchema.safeParse(body.value);
-      if (!request.success) return errorAnswer(400, request.error.issues[0]?.message ?? MESSAGES.bodyNotJson);
+      const admitted = admit(req, body, historyBodySchema);
+      if (!('granted' in admitted)) return admitted;
       const filters = parseFilterQuery(url.searchParams);
       if (!filters.ok) return errorAnswer(400, filters.message);
 
-      const { projectId, pageSize = DEFAULT_PAGE_SIZE } = request.data;
-      if (granted.projects !== '*' && !granted.projects.includes(projectId)) return errorAnswer(403, MESSAGES.forbidden);
+      const { projectId, pageSize = DEFAULT_PAGE_SIZE } = admitted.request;
+      if (!mayRead(admitted.granted, projectId)) return errorAnswer(403, MESSAGES.forbidden);
 
       const records = store.pageJson(projectId, filters.filters, pageSize);
       if (records.length === 0) return errorAnswer(404, MESSAGES.empty);
-      const list = `[${records.join(',')}]`;
-      const payload =
-        envelope === 'array'
-          ? list
-          : `{"message":${JSON.stringify(MESSAGES.success)},"status":"success","data":${list}}`;
-      return { status: 200, body: payload, contentType: JSON_TYPE };
+      return success(MESSAGES.success, `[${records.join(',')}]`);
     } catch {
       return errorAnswer(500, MESSAGES.storeFailed);
+    }
+  }
+
+  /** `POST /call {sid, projectId}`: one call of a project; 404 when the project has no call with that SID. */
+  function answerCall(req: IncomingMessage, _url: URL, body: ParsedJson): Answer {
+    try {
+      const admitted = admit(req, body, callBodySchema);
+      if (!('granted' in admitted)) return admitted;
+      const { projectId, sid } = admitted.request;
+      if (!mayRead(admitted.granted, projectId)) return errorAnswer(403, MESSAGES.forbidden);
+      const record = store.callJson(projectId, sid);
+      if (record === undefined) return errorAnswer(404, MESSAGES.callNotFound);
+      return success(MESSAGES.callSuccess, record);
+    } catch {
+      return errorAnswer(500, MESSAGES.callStoreFailed);
     }
   }
 
@@ -342,6 +383,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+const mayRead = (granted: Credential, projectId: string): boolean =>
+  granted.projects === '*' || granted.projects.includes(projectId);
+
 function readCredential(req: IncomingMessage): { kind: CredentialKind; token: string } | undefined {
   const apiKey = req.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey.trim() !== '') return { kind: 'api-key', token: apiKey.trim() };
@@ -439,13 +483,20 @@ const RENAMED_FIELDS: Record<string, string> = {
   seconds: 'duration',
 };
 
-/** A successful answer whose records use other key names; any other answer is left as it is. */
+type Row = Record<string, unknown>;
+
+/**
+ * A successful answer whose records use other key names (a list or one record, bare or in the envelope); any
+ * other answer is left as it is.
+ */
 function renameFields(answer: Answer): Answer {
   if (answer.status !== 200) return answer;
-  const rename = (record: Record<string, unknown>) =>
+  const renameOne = (record: Row) =>
     Object.fromEntries(Object.entries(record).map(([key, value]) => [RENAMED_FIELDS[key] ?? key, value]));
-  const parsed = JSON.parse(answer.body.toString()) as Record<string, unknown>[] | { data: Record<string, unknown>[] };
-  const renamed = Array.isArray(parsed) ? parsed.map(rename) : { ...parsed, data: parsed.data.map(rename) };
+  const rename = (data: Row | Row[]) => (Array.isArray(data) ? data.map(renameOne) : renameOne(data));
+  const parsed = JSON.parse(answer.body.toString()) as Row | Row[];
+  const enveloped = !Array.isArray(parsed) && parsed.status === 'success' && typeof parsed.data === 'object';
+  const renamed = enveloped ? { ...parsed, data: rename(parsed.data as Row | Row[]) } : rename(parsed);
   return { ...answer, body: JSON.stringify(renamed) };
 }
 

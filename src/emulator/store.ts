@@ -208,6 +208,13 @@ export class CallStore {
     return this.select('page', projectId, filters, pageSize) as string[];
   }
 
+  /** One call of a project as stored JSON text, or undefined when the project has no call with that SID. */
+  callJson(projectId: string, callSid: string): string | undefined {
+    return this.value('call', 'SELECT record FROM calls WHERE project_id = ? AND call_sid = ?', projectId, callSid) as
+      | string
+      | undefined;
+  }
+
   /** Every matching record, newest first. */
   list(projectId: string, filters: CallFilters = {}): VendorRecord[] {
     return (this.select('page', projectId, filters, -1) as string[]).map((json) => JSON.parse(json) as VendorRecord);

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUSY_DAY,
   BUSY_PROJECT_ID,
+  CALL_HISTORY_PATH,
+  CALL_PATH,
   CALL_SID_PATTERN,
   CallStore,
   DEMO_API_KEY,
@@ -16,7 +18,7 @@ import {
   type VendorRecord,
   type RunningEmulator,
 } from '../../src/emulator/index.js';
-import { callHistory, makeCall, records, sid } from './support.js';
+import { UNAUTHORIZED_CREDENTIALS, callHistory, makeCall, records, sid } from './support.js';
 
 let emulator: RunningEmulator;
 
@@ -133,13 +135,7 @@ describe('request validation', () => {
 });
 
 describe('auth', () => {
-  it.each([
-    ['no credential', {}],
-    ['an unknown api key', { apiKey: 'nope' }],
-    ['an unknown bearer token', { bearer: 'nope' }],
-    ['a non-bearer Authorization header', { headers: { authorization: `Basic ${DEMO_API_KEY}` } }],
-    ['a bearer token sent as an api key', { apiKey: DEMO_BEARER_TOKEN }],
-  ])('answers 401 for %s', async (_name, credential) => {
+  it.each(UNAUTHORIZED_CREDENTIALS)('answers 401 for %s', async (_name, credential) => {
     const response = await callHistory(emulator.url, { body: { projectId: DEMO_PROJECT_ID }, ...credential });
     expect(response.status).toBe(401);
     expect(response.json).toEqual({ message: expect.stringContaining('Unauthorized'), status: 'error' });
@@ -229,17 +225,20 @@ describe('envelope and failures', () => {
     }
   });
 
-  it('answers 500 without internals when the store fails', async () => {
+  it.each([
+    [CALL_HISTORY_PATH, { projectId: 'p' }, MESSAGES.storeFailed],
+    [CALL_PATH, { sid: sid('1'), projectId: 'p' }, MESSAGES.callStoreFailed],
+  ])('%s answers 500 without internals when the store fails', async (path, body, message) => {
     const store = new CallStore();
     store.insertCalls('p', [makeCall({ sid: sid('1'), start: 1_700_000_000 })]);
     store.grant('api-key', 'k', ['p']);
     const broken = await startEmulator({ store, demo: false });
     try {
-      expect((await callHistory(broken.url, { body: { projectId: 'p' }, apiKey: 'k' })).status).toBe(200);
+      expect((await callHistory(broken.url, { path, body, apiKey: 'k' })).status).toBe(200);
       store.close();
-      const response = await callHistory(broken.url, { body: { projectId: 'p' }, apiKey: 'k' });
+      const response = await callHistory(broken.url, { path, body, apiKey: 'k' });
       expect(response.status).toBe(500);
-      expect(response.json).toEqual({ message: MESSAGES.storeFailed, status: 'error' });
+      expect(response.json).toEqual({ message, status: 'error' });
       expect(response.text).not.toMatch(/sqlite|database|stack|Error:/i);
     } finally {
       await broken.close();

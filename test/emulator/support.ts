@@ -1,5 +1,12 @@
 import { request } from 'undici';
-import { CALL_HISTORY_PATH, formatRfc2822, type VendorRecord } from '../../src/emulator/index.js';
+import {
+  CALL_HISTORY_PATH,
+  CALL_PATH,
+  DEMO_API_KEY,
+  DEMO_BEARER_TOKEN,
+  formatRfc2822,
+  type VendorRecord,
+} from '../../src/emulator/index.js';
 
 export interface CallHistoryRequest {
   query?: string | Record<string, string>;
@@ -49,6 +56,19 @@ export async function callHistory(baseUrl: string, options: CallHistoryRequest =
   }
   return { status: response.statusCode, headers: response.headers, text, json };
 }
+
+/** Requests the emulator answers 401, whatever the body. */
+export const UNAUTHORIZED_CREDENTIALS: ReadonlyArray<[name: string, credential: Pick<CallHistoryRequest, 'apiKey' | 'bearer' | 'headers'>]> = [
+  ['no credential', {}],
+  ['an unknown api key', { apiKey: 'nope' }],
+  ['an unknown bearer token', { bearer: 'nope' }],
+  ['a non-bearer Authorization header', { headers: { authorization: `Basic ${DEMO_API_KEY}` } }],
+  ['a bearer token sent as an api key', { apiKey: DEMO_BEARER_TOKEN }],
+];
+
+/** `POST /call`: the same request options, on the one-call endpoint. */
+export const callBySid = (baseUrl: string, options: CallHistoryRequest = {}): Promise<CallHistoryResponse> =>
+  callHistory(baseUrl, { path: CALL_PATH, ...options });
 
 /** The records of a 200 answer in the default `{message, status, data}` envelope. */
 export function records(response: CallHistoryResponse): VendorRecord[] {
