@@ -42,6 +42,9 @@ export function createContextFactory(deps: ContextDependencies) {
       requestLogger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
     };
 
+    const open = (held: Credential) =>
+      (session ??= openSession(deps.session, { credential: held, requestId, signal: request.signal, onAttempt }));
+
     return {
       requestId,
       credential,
@@ -50,10 +53,8 @@ export function createContextFactory(deps: ContextDependencies) {
       },
       records: credential && {
         maxPageSize: deps.session.maxPageSize,
-        fetch: (upstreamRequest) =>
-          (session ??= openSession(deps.session, { credential, requestId, signal: request.signal, onAttempt })).fetch(
-            upstreamRequest,
-          ),
+        fetch: (upstreamRequest) => open(credential).fetch(upstreamRequest),
+        call: (lookup) => open(credential).call(lookup),
       },
     };
   };

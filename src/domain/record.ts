@@ -2,6 +2,8 @@ import type { CallStatus } from './status.js';
 
 /** A call record after normalisation: what the `Call` type resolves from. */
 export interface CallRecord {
+  /** The project the call was read under: the request's `projectId` (the upstream's records do not carry it). */
+  projectId: string;
   sid: string;
   status: CallStatus;
   rawStatus: string;

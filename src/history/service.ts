@@ -1,6 +1,5 @@
-import { AppError, ErrorCode } from '../domain/errors.js';
 import type { CallRecord } from '../domain/record.js';
-import type { UpstreamRecords } from '../domain/request.js';
+import { type UpstreamRecords, upstreamOf } from '../domain/request.js';
 import { type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
 import { fetchHistoryPage } from './paginate.js';
 import { type CallHistoryArgs, parseCallHistoryArgs } from './translate.js';
@@ -20,9 +19,7 @@ export async function callHistory(
   ctx: HistoryContext,
   args: CallHistoryArgs & { after?: string | null | undefined },
 ): Promise<CallConnection> {
-  // First: a caller without a credential is refused before its arguments are read.
-  if (!ctx.records) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.');
-  const { fetch, maxPageSize } = ctx.records;
+  const { fetch, maxPageSize } = upstreamOf(ctx.records);
   const query = parseCallHistoryArgs(args);
   const fingerprint = listFingerprint(query);
   const after = args.after == null ? null : decodeCursor(args.after, fingerprint, maxPageSize);

@@ -64,10 +64,11 @@ export function parseCallHistoryArgs(args: CallHistoryArgs): HistoryQuery {
   return query;
 }
 
-function checkedString(value: string, argument: string): string {
+/** A non-empty string argument of bounded length without control characters, or BAD_USER_INPUT. */
+export function checkedString(value: string, argument: string, maxLength = MAX_STRING_LENGTH): string {
   if (value.trim() === '') throw badInput(`${argument} must not be empty.`, { argument });
-  if (value.length > MAX_STRING_LENGTH) {
-    throw badInput(`${argument} must be at most ${MAX_STRING_LENGTH} characters.`, { argument });
+  if (value.length > maxLength) {
+    throw badInput(`${argument} must be at most ${maxLength} characters.`, { argument });
   }
   if (CONTROL_CHARACTERS.test(value)) throw badInput(`${argument} must not contain control characters.`, { argument });
   return value;

@@ -8,7 +8,7 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { HISTORY_PATH, type PostAttempt } from '../upstream/client.js';
+import type { Attempt } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 import { outcomeOf } from '../upstream/source.js';
 
@@ -78,7 +78,12 @@ export function startTracing(settings: TracingSettings, serviceVersion?: string)
  * whose trace context travels upstream in `traceparent`. With no tracer provider registered the spans are
  * no-ops and no header is added.
  */
-export function tracedAttempt(attempt: PostAttempt, origin: string): PostAttempt {
+export function tracedAttempt<R>(
+  attempt: Attempt<R>,
+  origin: string,
+  endpoint: string,
+  attributesOf: (request: R) => Attributes = () => ({}),
+): Attempt<R> {
   const url = new URL(origin);
   const server: Attributes = {
     'server.address': url.hostname,
@@ -86,16 +91,10 @@ export function tracedAttempt(attempt: PostAttempt, origin: string): PostAttempt
   };
   return (request, credential, signal, extraHeaders = {}) =>
     tracer().startActiveSpan(
-      `POST ${HISTORY_PATH}`,
+      `POST ${endpoint}`,
       {
         kind: SpanKind.CLIENT,
-        attributes: {
-          ...server,
-          'http.request.method': 'POST',
-          'url.path': HISTORY_PATH,
-          'call_history.page_size': request.pageSize,
-          'call_history.filter_count': request.filters.length,
-        },
+        attributes: { ...server, 'http.request.method': 'POST', 'url.path': endpoint, ...attributesOf(request) },
       },
       async (span) => {
         const headers = { ...extraHeaders };

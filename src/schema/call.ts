@@ -25,8 +25,9 @@ export const CallStatus = builder.enumType('CallStatus', {
 });
 
 export const Call = builder.objectRef<CallRecord>('Call').implement({
-  description: 'One call, as the upstream lists it.',
+  description: 'One call, as the upstream lists it. A federation entity, keyed by `projectId` and `sid`.',
   fields: (t) => ({
+    projectId: t.exposeID('projectId', { description: 'The project the call was read under.' }),
     sid: t.exposeID('sid', { description: 'The call SID (`CA` followed by 32 hex digits).' }),
     status: t.expose('status', { type: CallStatus }),
     rawStatus: t.exposeString('rawStatus', {

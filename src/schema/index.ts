@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 import './call.js';
 import './filters.js';
 import './call-history.js';
+import './call-by-sid.js';
 import './project.js';
 
 /** The federation subgraph schema (what the server serves: `_service` and `_entities` included). */

@@ -1,18 +1,30 @@
 import { Pool, errors as undiciErrors } from 'undici';
-import type { UpstreamRequest } from '../domain/request.js';
+import type { CallLookup, UpstreamRequest } from '../domain/request.js';
 import type { Credential } from './credential.js';
 import { UpstreamFailure, abortFailure } from './errors.js';
 
 /**
- * One HTTP attempt: the parsed JSON body of a 200, null for a 404 (an empty list), or an UpstreamFailure. What
- * the source runs under its policy, and what tracing decorates.
+ * One HTTP attempt: the parsed JSON body of a 200, null for a 404, or an UpstreamFailure. What the source
+ * runs under its policy, and what tracing decorates.
  */
-export type PostAttempt = (
-  request: UpstreamRequest,
+export type Attempt<R> = (
+  request: R,
   credential: Credential,
   signal: AbortSignal,
   extraHeaders?: Record<string, string>,
 ) => Promise<unknown>;
+/** A history page (404: an empty list). */
+export type PostAttempt = Attempt<UpstreamRequest>;
+/** One call by its SID (404: no such call). */
+export type CallAttempt = Attempt<CallLookup>;
+
+/** One HTTP request to an endpoint of the upstream. */
+interface Exchange {
+  /** `HISTORY_PATH` or `CALL_PATH`, under the base URL's path. */
+  endpoint: string;
+  query: string;
+  body: string;
+}
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -21,21 +33,22 @@ export interface UpstreamClientOptions {
 }
 
 export const HISTORY_PATH = '/call/get-call-history';
+export const CALL_PATH = '/call';
 
 /**
- * One HTTP attempt at `POST /call/get-call-history`, on a keep-alive undici pool pinned to the configured
- * origin. A pool never follows redirects, so a credential cannot travel to another origin.
+ * One HTTP attempt at `POST /call/get-call-history` or `POST /call`, on a keep-alive undici pool pinned to the
+ * configured origin. A pool never follows redirects, so a credential cannot travel to another origin.
  */
 export class UpstreamClient {
   readonly origin: string;
   private readonly pool: Pool;
-  private readonly path: string;
+  private readonly basePath: string;
   private readonly maxResponseBytes: number;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
-    this.path = `${url.pathname.replace(/\/+$/, '')}${HISTORY_PATH}`;
+    this.basePath = url.pathname.replace(/\/+$/, '');
     // A page of 1,000 records is about 1 MB; the cap keeps a broken upstream from filling memory.
     this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     this.pool = new Pool(url.origin, {
@@ -47,8 +60,35 @@ export class UpstreamClient {
     });
   }
 
-  /** One attempt (see PostAttempt); bound, so it can be passed on as a function. */
-  readonly post: PostAttempt = async (request, credential, signal, extraHeaders = {}) => {
+  /** One history attempt (see PostAttempt); bound, so it can be passed on as a function. */
+  readonly post: PostAttempt = (request, credential, signal, extraHeaders = {}) =>
+    this.exchange(
+      {
+        endpoint: HISTORY_PATH,
+        query: new URLSearchParams(request.filters as Array<[string, string]>).toString(),
+        body: JSON.stringify({ projectId: request.projectId, pageSize: request.pageSize }),
+      },
+      credential,
+      signal,
+      extraHeaders,
+    );
+
+  /** One call attempt (see CallAttempt); bound, so it can be passed on as a function. */
+  readonly postCall: CallAttempt = (lookup, credential, signal, extraHeaders = {}) =>
+    this.exchange(
+      { endpoint: CALL_PATH, query: '', body: JSON.stringify({ sid: lookup.sid, projectId: lookup.projectId }) },
+      credential,
+      signal,
+      extraHeaders,
+    );
+
+  /** Sends one request with the caller's credential headers and no other header of theirs. */
+  private async exchange(
+    exchange: Exchange,
+    credential: Credential,
+    signal: AbortSignal,
+    extraHeaders: Record<string, string>,
+  ): Promise<unknown> {
     const headers: Record<string, string> = {
       ...extraHeaders,
       'content-type': 'application/json',
@@ -56,15 +96,15 @@ export class UpstreamClient {
     };
     if (credential.authorization !== undefined) headers.authorization = credential.authorization;
     if (credential.apiKey !== undefined) headers['x-api-key'] = credential.apiKey;
-    const query = new URLSearchParams(request.filters as Array<[string, string]>).toString();
+    const path = `${this.basePath}${exchange.endpoint}`;
 
     let response: Awaited<ReturnType<Pool['request']>>;
     try {
       response = await this.pool.request({
         method: 'POST',
-        path: query ? `${this.path}?${query}` : this.path,
+        path: exchange.query ? `${path}?${exchange.query}` : path,
         headers,
-        body: JSON.stringify({ projectId: request.projectId, pageSize: request.pageSize }),
+        body: exchange.body,
         signal,
       });
     } catch (error) {
@@ -93,7 +133,7 @@ export class UpstreamClient {
     } catch {
       throw new UpstreamFailure({ kind: 'bad-response', reason: 'body is not JSON' });
     }
-  };
+  }
 
   close(): Promise<void> {
     return this.pool.close();

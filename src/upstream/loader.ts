@@ -13,18 +13,22 @@ export const listKey = (request: UpstreamRequest): string =>
   `${request.projectId}\n${request.filters.map(([name, value]) => `${name}=${value}`).join('&')}`;
 
 interface InFlight {
+  /** The largest page this fetch reads (history); 0 for a fetch of one call. */
   pageSize: number;
-  promise: Promise<CallRecord[]>;
+  promise: Promise<unknown>;
   waiting: number;
   controller: AbortController;
   latestDeadlineAt: number;
 }
 
+/** One call's fetch for one credential: the record, or null when the upstream has none. */
+export type SharedCallFetch = (signal: AbortSignal, deadlineAt: () => number) => Promise<CallRecord | null>;
+
 /**
  * Shares identical upstream requests that are in flight at the same moment, across operations of the same
- * credential: a request whose list is already being fetched with at least as many rows joins that fetch.
- * Nothing is kept once a fetch settles. The shared fetch is aborted only when every party waiting on it
- * has given up (disconnected or passed its own deadline).
+ * credential: a request whose list is already being fetched with at least as many rows joins that fetch, and
+ * so does a lookup of a call already being fetched. Nothing is kept once a fetch settles. The shared fetch is
+ * aborted only when every party waiting on it has given up (disconnected or passed its own deadline).
  */
 export class InFlightRequests {
   private readonly inFlight = new Map<string, InFlight>();
@@ -41,16 +45,39 @@ export class InFlightRequests {
     fetch: SharedFetch,
   ): Promise<CallRecord[]> {
     const key = `${scope}\n${listKey(request)}`;
+    const entry = this.entry(key, request.pageSize, deadlineAt, (shared, latest) => fetch(request, shared, latest));
+    return this.join(entry, signal).then((rows) => {
+      const list = rows as CallRecord[];
+      return list.length > request.pageSize ? list.slice(0, request.pageSize) : list;
+    });
+  }
+
+  /** `POST /call` for one (credential scope, project, sid), shared with an identical lookup in flight. */
+  runCall(
+    scope: string,
+    projectId: string,
+    sid: string,
+    signal: AbortSignal,
+    deadlineAt: number,
+    fetch: SharedCallFetch,
+  ): Promise<CallRecord | null> {
+    // A tab never occurs in a validated projectId or sid, nor in a list key (which starts with the projectId).
+    const key = `${scope}\ncall\t${projectId}\t${sid}`;
+    return this.join(this.entry(key, 0, deadlineAt, fetch), signal) as Promise<CallRecord | null>;
+  }
+
+  /** The fetch in flight under `key` that reads at least `pageSize` rows, or a new one. */
+  private entry(
+    key: string,
+    pageSize: number,
+    deadlineAt: number,
+    fetch: (signal: AbortSignal, latestDeadlineAt: () => number) => Promise<unknown>,
+  ): InFlight {
     let entry = this.inFlight.get(key);
-    if (!entry || entry.pageSize < request.pageSize) {
+    if (!entry || entry.pageSize < pageSize) {
       const controller = new AbortController();
-      const started = {
-        pageSize: request.pageSize,
-        waiting: 0,
-        controller,
-        latestDeadlineAt: deadlineAt,
-      } as InFlight;
-      started.promise = fetch(request, controller.signal, () => started.latestDeadlineAt).finally(() => {
+      const started = { pageSize, waiting: 0, controller, latestDeadlineAt: deadlineAt } as InFlight;
+      started.promise = fetch(controller.signal, () => started.latestDeadlineAt).finally(() => {
         if (this.inFlight.get(key) === started) this.inFlight.delete(key);
       });
       this.inFlight.set(key, started);
@@ -58,13 +85,13 @@ export class InFlightRequests {
     }
     // A later joiner may still retry after the first waiter's deadline has passed.
     entry.latestDeadlineAt = Math.max(entry.latestDeadlineAt, deadlineAt);
-    return this.join(entry, request.pageSize, signal);
+    return entry;
   }
 
-  private join(entry: InFlight, pageSize: number, signal: AbortSignal): Promise<CallRecord[]> {
+  private join(entry: InFlight, signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason);
     entry.waiting++;
-    return new Promise<CallRecord[]>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const leave = () => {
         entry.waiting--;
         if (entry.waiting === 0) entry.controller.abort(signal.reason);
@@ -72,10 +99,10 @@ export class InFlightRequests {
       };
       signal.addEventListener('abort', leave, { once: true });
       entry.promise.then(
-        (rows) => {
+        (value) => {
           signal.removeEventListener('abort', leave);
           entry.waiting--;
-          resolve(rows.length > pageSize ? rows.slice(0, pageSize) : rows);
+          resolve(value);
         },
         (error: unknown) => {
           signal.removeEventListener('abort', leave);

@@ -19,23 +19,43 @@ export function recordsFromBody(body: unknown): unknown[] {
 }
 
 /**
- * Normalises one response's records, in upstream order. A record without a call SID makes the page unusable
- * (nothing could identify or position it); a bad date, duration, cost or URL only nulls or drops that value
- * and is reported through `warn`.
+ * The record of a `POST /call` answer: the bare record, or `{data: record}` (the vendor's envelope). A body
+ * with neither, or a record for another SID than the one asked for, is not this call.
  */
-export function normaliseRecords(items: unknown[], warn: (w: RecordWarning) => void): CallRecord[] {
+export function recordFromCallBody(body: unknown, sid: string): unknown {
+  if (!isPlainObject(body)) throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body is not a call record' });
+  // A record has a `data` object of its own: a body with a callSid is the bare record.
+  const record = typeof body.callSid === 'string' ? body : body.data;
+  if (!isPlainObject(record) || typeof record.callSid !== 'string') {
+    throw new UpstreamFailure({ kind: 'bad-response', reason: 'no call record in the body' });
+  }
+  if (record.callSid !== sid) throw new UpstreamFailure({ kind: 'bad-response', reason: 'the record is of another call' });
+  return record;
+}
+
+/**
+ * Normalises one response's records, in upstream order, for the project they were read under. A record
+ * without a call SID makes the page unusable (nothing could identify or position it); a bad date, duration,
+ * cost or URL only nulls or drops that value and is reported through `warn`.
+ */
+export function normaliseRecords(items: unknown[], projectId: string, warn: (w: RecordWarning) => void): CallRecord[] {
   const out: CallRecord[] = new Array(items.length);
   // A first record without a date sorts as "newest possible": it stays first, and no day bound is derived from it.
   let previousOrderMs = LATEST_INSTANT_MS;
   for (let i = 0; i < items.length; i++) {
-    const record = normaliseRecord(items[i], previousOrderMs, warn);
+    const record = normaliseRecord(items[i], projectId, previousOrderMs, warn);
     previousOrderMs = record.orderMs;
     out[i] = record;
   }
   return out;
 }
 
-function normaliseRecord(item: unknown, previousOrderMs: number, warn: (w: RecordWarning) => void): CallRecord {
+function normaliseRecord(
+  item: unknown,
+  projectId: string,
+  previousOrderMs: number,
+  warn: (w: RecordWarning) => void,
+): CallRecord {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
     throw new UpstreamFailure({ kind: 'bad-response', reason: 'a record is not an object' });
   }
@@ -55,6 +75,7 @@ function normaliseRecord(item: unknown, previousOrderMs: number, warn: (w: Recor
     startedAt && durationSeconds !== null ? new Date(startMs + Math.round(durationSeconds * 1000)) : null;
 
   return {
+    projectId,
     sid,
     status: fromWireStatus(raw.status),
     rawStatus: typeof raw.status === 'string' ? raw.status : '',

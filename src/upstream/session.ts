@@ -2,6 +2,7 @@ import { bulkhead } from 'cockatiel';
 import type { UpstreamRecords } from '../domain/request.js';
 import { type Credential, scopeOf } from './credential.js';
 import { UpstreamFailure, toAppError } from './errors.js';
+import { SeenCalls, createCallLoader } from './call-loader.js';
 import { type InFlightRequests, createRecordsLoader } from './loader.js';
 import type { RecordSource } from './source.js';
 
@@ -40,6 +41,11 @@ export interface SessionCaller {
  * 5. the source (`RecordSource`): retries, attempt timeout, circuit breaker and connection bulkhead, then
  *    the HTTP attempt itself and normalisation;
  * 6. failure mapping: whatever failed becomes the AppError the caller sees (`toAppError`).
+ *
+ * A call by SID takes the same path with its own per-operation loader (`createCallLoader`), which first looks
+ * in the history pages this operation has read of the same project (`SeenCalls`). Steps 2, 3 and 6 are one
+ * function, `upstreamCall`, that every upstream request of the operation passes through: a per-operation cap
+ * on upstream requests belongs there.
  */
 export function openSession(settings: SessionSettings, caller: SessionCaller): UpstreamRecords {
   const { source, inFlight } = settings;
@@ -54,29 +60,45 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
       signal: AbortSignal.any([nativeSignalOf(caller.signal), AbortSignal.timeout(settings.timeoutMs)]),
     });
 
-  const fetch = createRecordsLoader(async (request) => {
+  const upstreamCall = async <T>(send: (signal: AbortSignal, deadlineAt: number) => Promise<T>): Promise<T> => {
     const { signal, at } = startDeadline();
     try {
-      return await operationBulkhead.execute(
-        () =>
-          inFlight.run(credentialScope, request, signal, at, (shared, sharedSignal, latestDeadlineAt) =>
-            source.fetch(shared, {
-              credential: caller.credential,
-              signal: sharedSignal,
-              deadlineAt: latestDeadlineAt,
-              headers,
-              ...(caller.onAttempt ? { onAttempt: caller.onAttempt } : {}),
-            }),
-          ),
-        signal,
-      );
+      return await operationBulkhead.execute(() => send(signal, at), signal);
     } catch (error) {
       if (error instanceof UpstreamFailure) throw toAppError(error);
       if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
       throw error;
     }
+  };
+  const options = (signal: AbortSignal, deadlineAt: () => number) => ({
+    credential: caller.credential,
+    signal,
+    deadlineAt,
+    headers,
+    ...(caller.onAttempt ? { onAttempt: caller.onAttempt } : {}),
   });
-  return { fetch, maxPageSize: settings.maxPageSize };
+
+  // The calls this operation's history pages hold: a lookup of one of them needs no request.
+  const seen = new SeenCalls();
+  const fetch = createRecordsLoader((request) => {
+    const rows = upstreamCall((signal, at) =>
+      inFlight.run(credentialScope, request, signal, at, (shared, sharedSignal, latestDeadlineAt) =>
+        source.fetch(shared, options(sharedSignal, latestDeadlineAt)),
+      ),
+    );
+    seen.track(request.projectId, rows);
+    return rows;
+  });
+  const call = createCallLoader(
+    (lookup) =>
+      upstreamCall((signal, at) =>
+        inFlight.runCall(credentialScope, lookup.projectId, lookup.sid, signal, at, (sharedSignal, latestDeadlineAt) =>
+          source.fetchCall(lookup, options(sharedSignal, latestDeadlineAt)),
+        ),
+      ),
+    seen,
+  );
+  return { fetch, call, maxPageSize: settings.maxPageSize };
 }
 
 /**

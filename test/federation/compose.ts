@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { assertCompositionSuccess, composeServices, type CompositionSuccess } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { PROJECTS_SUBGRAPH_SDL } from './projects-subgraph.js';
+import { TICKETS_SUBGRAPH_SDL } from './tickets-subgraph.js';
 
 export interface SupergraphOptions {
   /** Our subgraph's SDL (`schema/subgraph.graphql` or `_service { sdl }`). */
@@ -11,13 +12,19 @@ export interface SupergraphOptions {
   callHistoryUrl: string;
   projectsSdl?: string;
   projectsUrl: string;
+  /** With it, the tickets subgraph (which references `Call` by key) joins the supergraph too. */
+  ticketsUrl?: string;
+  ticketsSdl?: string;
 }
 
-/** Composes our subgraph with the projects subgraph; throws with every composition error. */
+/** Composes our subgraph with the projects subgraph (and the tickets one); throws with every composition error. */
 export function composeSupergraph(options: SupergraphOptions): CompositionSuccess {
   const result = composeServices([
     { name: 'call-history', url: options.callHistoryUrl, typeDefs: parse(options.callHistorySdl) },
     { name: 'projects', url: options.projectsUrl, typeDefs: parse(options.projectsSdl ?? PROJECTS_SUBGRAPH_SDL) },
+    ...(options.ticketsUrl
+      ? [{ name: 'tickets', url: options.ticketsUrl, typeDefs: parse(options.ticketsSdl ?? TICKETS_SUBGRAPH_SDL) }]
+      : []),
   ]);
   assertCompositionSuccess(result);
   return result;

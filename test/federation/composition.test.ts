@@ -76,3 +76,43 @@ describe('federation composition with a second subgraph (test/federation/project
     expect(typeDefinition(supergraphSdl, 'Project')).toContain('@join__type(graph: CALL_HISTORY, key: "id")');
   });
 });
+
+describe('federation composition with a subgraph that references Call (test/federation/tickets-subgraph.ts)', () => {
+  const TICKETS_URL = 'http://tickets.test/graphql';
+  const composed = () =>
+    composeSupergraph({
+      callHistorySdl: printSubgraphSdl(),
+      callHistoryUrl: CALL_HISTORY_URL,
+      projectsUrl: PROJECTS_URL,
+      ticketsUrl: TICKETS_URL,
+    });
+
+  it('composes the three graphs without errors', () => {
+    expect(composed().supergraphSdl).toContain(`TICKETS @join__graph(name: "tickets", url: "${TICKETS_URL}")`);
+  });
+
+  it('joins Call on the key "projectId sid": resolvable in ours, a reference only in theirs', () => {
+    const call = typeDefinition(composed().supergraphSdl, 'Call');
+    expect(call).toContain('@join__type(graph: CALL_HISTORY, key: "projectId sid")');
+    expect(call).toContain('@join__type(graph: TICKETS, key: "projectId sid", resolvable: false)');
+    // Every field but the key comes from our subgraph only.
+    expect(call).toMatch(/status: CallStatus! @join__field\(graph: CALL_HISTORY\)/);
+  });
+
+  it('Ticket.call comes from the tickets graph; Query.call from ours', () => {
+    const { supergraphSdl, publicSdl } = composed();
+    const ticket = typeDefinition(supergraphSdl, 'Ticket');
+    expect(ticket).toContain('@join__type(graph: TICKETS, key: "id")');
+    expect(ticket).toMatch(/\bcall: Call\n/);
+    expect(typeDefinition(supergraphSdl, 'Query')).toMatch(/\bcall\(\s*projectId: ID![\s\S]*?sid: ID!\s*\): Call @join__field\(graph: CALL_HISTORY\)/);
+    expect(typeDefinition(publicSdl, 'Call')).toMatch(/projectId: ID!/);
+  });
+
+  it('fails when our Call is not an entity: nothing could resolve a ticket\'s call', () => {
+    const keyless = printSubgraphSdl().replace(/type Call\s+@key\(fields: "projectId sid"\)\s*\{/, 'type Call {');
+    expect(keyless).not.toBe(printSubgraphSdl());
+    expect(() =>
+      composeSupergraph({ callHistorySdl: keyless, callHistoryUrl: CALL_HISTORY_URL, projectsUrl: PROJECTS_URL, ticketsUrl: TICKETS_URL }),
+    ).toThrow();
+  });
+});

@@ -1,11 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCalls, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { composeSupergraph } from './compose.js';
-import { fetchSubgraphSdl, startGateway, type RunningGateway } from './gateway.js';
+import { fetchSubgraphSdl, serveSubgraph, startGatewayOver, type RunningGateway } from './gateway.js';
 import { createProjectsSubgraph, type ProjectRow } from './projects-subgraph.js';
 
 const API_KEY = 'gateway-key';
@@ -26,7 +23,7 @@ const ENTITIES_QUERY = `query Entities($representations: [_Any!]!) {
 describe('federation end to end: Hive Gateway → both subgraphs → emulator (real HTTP on 127.0.0.1)', () => {
   let emulator: RunningEmulator;
   let api: TestApp;
-  let projectsServer: Server;
+  let projectsServer: Awaited<ReturnType<typeof serveSubgraph>>;
   let gateway: RunningGateway;
   let rows: ProjectRow[] = [];
   /** The URLs the gateway sent subgraph requests to. */
@@ -43,32 +40,12 @@ describe('federation end to end: Hive Gateway → both subgraphs → emulator (r
     emulator.store.grant('bearer', BEARER, ['p01', 'p02']);
 
     api = await startTestApp(emulator.url);
-    projectsServer = createServer(createProjectsSubgraph(() => rows));
-    await new Promise<void>((resolve) => projectsServer.listen(0, '127.0.0.1', resolve));
-    const projectsUrl = `http://127.0.0.1:${(projectsServer.address() as AddressInfo).port}/graphql`;
-
-    const callHistoryUrl = `${api.url}/graphql`;
-    const { supergraphSdl } = composeSupergraph({
-      callHistorySdl: await fetchSubgraphSdl(callHistoryUrl),
-      callHistoryUrl,
-      projectsSdl: await fetchSubgraphSdl(projectsUrl),
-      projectsUrl,
-    });
-    gateway = await startGateway({
-      supergraph: supergraphSdl,
-      route: (url) => {
-        subgraphCalls.push(url);
-        return url;
-      },
-    });
+    projectsServer = await serveSubgraph(createProjectsSubgraph(() => rows));
+    gateway = await startGatewayOver({ callHistoryUrl: `${api.url}/graphql`, projectsUrl: projectsServer.url }, subgraphCalls);
   });
   afterAll(async () => {
     await gateway?.close();
-    await new Promise<void>((resolve) => {
-      if (!projectsServer) return resolve();
-      projectsServer.close(() => resolve());
-      projectsServer.closeAllConnections();
-    });
+    await projectsServer?.close();
     await api?.close();
     await emulator?.close();
   });

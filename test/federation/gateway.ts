@@ -1,7 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, useCustomFetch } from '@graphql-hive/gateway-runtime';
 import { request } from 'undici';
+import { composeSupergraph } from './compose.js';
 import { gatewayConfig } from './gateway.config.js';
 
 export interface RunningGateway {
@@ -67,4 +68,44 @@ export async function fetchSubgraphSdl(url: string): Promise<string> {
   const sdl = body.data?._service?.sdl;
   if (!sdl) throw new Error(`${url} did not serve _service { sdl }: ${JSON.stringify(body.errors)}`);
   return sdl;
+}
+
+/** A subgraph's HTTP handler on 127.0.0.1. */
+export async function serveSubgraph(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Composes the supergraph from the running subgraphs' own SDL (`_service { sdl }`), as a gateway's
+ * composition would, and starts Hive Gateway in front of them; each subgraph URL it calls is pushed to `calls`.
+ */
+export async function startGatewayOver(
+  subgraphs: { callHistoryUrl: string; projectsUrl: string; ticketsUrl?: string },
+  calls: string[],
+): Promise<RunningGateway> {
+  const { supergraphSdl } = composeSupergraph({
+    callHistorySdl: await fetchSubgraphSdl(subgraphs.callHistoryUrl),
+    callHistoryUrl: subgraphs.callHistoryUrl,
+    projectsSdl: await fetchSubgraphSdl(subgraphs.projectsUrl),
+    projectsUrl: subgraphs.projectsUrl,
+    ...(subgraphs.ticketsUrl
+      ? { ticketsSdl: await fetchSubgraphSdl(subgraphs.ticketsUrl), ticketsUrl: subgraphs.ticketsUrl }
+      : {}),
+  });
+  return startGateway({
+    supergraph: supergraphSdl,
+    route: (url) => {
+      calls.push(url);
+      return url;
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startTestApp, type TestApp } from './app.js';
 import { success, vendorRecord } from './fixtures.js';
 import { startRecordingUpstream, type RecordingUpstream } from './recording-upstream.js';
@@ -18,4 +18,24 @@ export function recordingStacks(): (env?: Record<string, string>) => Promise<{ u
     open.push(api, upstream);
     return { upstream, api };
   };
+}
+
+/**
+ * One recording upstream and our server in front of it for a whole describe block, its request log cleared
+ * before each test. Call at the top of a describe block; read `upstream` and `api` inside tests.
+ */
+export function sharedRecordingStack(env: Record<string, string> = {}): { readonly upstream: RecordingUpstream; readonly api: TestApp } {
+  const stack = {} as { upstream: RecordingUpstream; api: TestApp };
+  beforeAll(async () => {
+    stack.upstream = await startRecordingUpstream();
+    stack.api = await startTestApp(stack.upstream.url, env);
+  });
+  afterAll(async () => {
+    await stack.api?.close();
+    await stack.upstream?.close();
+  });
+  beforeEach(() => {
+    stack.upstream.requests.length = 0;
+  });
+  return stack;
 }

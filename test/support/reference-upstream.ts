@@ -57,6 +57,7 @@ export function call(startMs: number, overrides: Partial<CallRecord> = {}): Call
   const seconds = overrides.durationSeconds === undefined ? 60 : overrides.durationSeconds;
   const status = overrides.rawStatus ?? 'completed';
   return {
+    projectId: 'p',
     sid,
     status: fromWireStatus(status),
     rawStatus: status,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseRecords, recordsFromBody, type RecordWarning } from '../../src/upstream/records.js';
+import { normaliseRecords, recordFromCallBody, recordsFromBody, type RecordWarning } from '../../src/upstream/records.js';
 import { vendorRecord } from '../support/fixtures.js';
 
 describe('upstream/records', () => {
@@ -16,8 +16,9 @@ describe('upstream/records', () => {
   });
 
   it('normalises the vendor record', () => {
-    const [call] = normaliseRecords([vendorRecord({ status: 'no-answer' })], () => undefined);
+    const [call] = normaliseRecords([vendorRecord({ status: 'no-answer' })], 'p1', () => undefined);
     expect(call).toMatchObject({
+      projectId: 'p1',
       sid: 'CA26e39c970fd416515799f5a165718be3',
       status: 'NO_ANSWER',
       rawStatus: 'no-answer',
@@ -35,7 +36,7 @@ describe('upstream/records', () => {
   });
 
   it('maps statuses nobody knows to UNKNOWN and keeps the raw value', () => {
-    const [call] = normaliseRecords([vendorRecord({ status: 'transferred' })], () => undefined);
+    const [call] = normaliseRecords([vendorRecord({ status: 'transferred' })], 'p1', () => undefined);
     expect(call).toMatchObject({ status: 'UNKNOWN', rawStatus: 'transferred' });
   });
 
@@ -46,6 +47,7 @@ describe('upstream/records', () => {
         vendorRecord({ callSid: 'CA2', date: 'Tue, 30 Jan 2024 13:39:53 +0000' }),
         vendorRecord({ callSid: 'CA1', date: 'the day before yesterday', seconds: 'abc', recordingUrls: ['not a url', 'https://x.test/a.mp3'] }),
       ],
+      'p1',
       (w) => warnings.push(w),
     );
     expect(calls[1]).toMatchObject({ startedAt: null, endedAt: null, durationSeconds: null, recordingUrls: ['https://x.test/a.mp3'] });
@@ -55,7 +57,32 @@ describe('upstream/records', () => {
   });
 
   it('null seconds and cost stay null; no end without a duration', () => {
-    const [call] = normaliseRecords([vendorRecord({ seconds: null, cost: null, status: 'in-progress' })], () => undefined);
+    const [call] = normaliseRecords([vendorRecord({ seconds: null, cost: null, status: 'in-progress' })], 'p1', () => undefined);
     expect(call).toMatchObject({ durationSeconds: null, endedAt: null, cost: null, status: 'IN_PROGRESS' });
+  });
+
+  describe('recordFromCallBody (POST /call)', () => {
+    const record = vendorRecord();
+    const sid = record.callSid as string;
+
+    it.each([
+      ['the vendor envelope', { message: 'ok', status: 'success', data: record }],
+      ['the bare record', record],
+    ])('accepts %s', (_name, body) => {
+      expect(recordFromCallBody(body, sid)).toBe(record);
+    });
+
+    it.each([
+      ['null', null],
+      ['a list', [record]],
+      ['an envelope without a record', { message: 'ok', status: 'success' }],
+      ['a record without callSid', { ...record, callSid: undefined }],
+    ])('rejects %s as not a call record', (_name, body) => {
+      expect(() => recordFromCallBody(body, sid)).toThrow(/upstream response unusable/);
+    });
+
+    it('rejects the record of another call: it is never served as the one asked for', () => {
+      expect(() => recordFromCallBody({ data: record }, 'CA00000000000000000000000000000001')).toThrow(/another call/);
+    });
   });
 });
