@@ -110,6 +110,6 @@ export function toAppError(failure: UpstreamFailure): AppError {
       // Only seen by a caller that is already gone; reported as the deadline it cut short.
       return new AppError(ErrorCode.UPSTREAM_TIMEOUT, 'The request ended before the upstream answered.');
     case 'bad-response':
-      return new AppError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The upstream answered with a body that is not a call list.');
+      return new AppError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The upstream answered with a body that is not usable call data.');
   }
 }
