@@ -7,7 +7,7 @@ import { DEMO_API_KEY } from '../../src/emulator/index.js';
 import { otlpTracesUrl, tracingExporter } from '../../src/observability/tracing.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { success, vendorRecord } from '../support/fixtures.js';
-import { CallSids } from '../support/operations.js';
+import { CallBySid, CallSids } from '../support/operations.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
 import { startMain } from './main-process.js';
 
@@ -63,6 +63,19 @@ describe('tracing with OpenTelemetry', () => {
     const [, traceId, parentId] = TRACEPARENT.exec(String(upstream.requests[0]!.headers.traceparent)) ?? [];
     expect(traceId).toBe(operation!.spanContext().traceId);
     expect(parentId).toBe(call!.spanContext().spanId);
+  });
+
+  it('names a call lookup\'s span after its endpoint, POST /call', async () => {
+    upstream.respondWith(() => ({ body: vendorRecord() }));
+    const result = await api.execute(CallBySid, { projectId: 'p1', sid: String(vendorRecord().callSid) });
+    expect(result.errors).toBeUndefined();
+    const [operation] = serverSpans();
+    const [lookup, ...others] = clientSpans();
+    expect(others).toEqual([]);
+    expect(lookup!.name).toBe('POST /call');
+    expect(lookup!.attributes).toMatchObject({ 'url.path': '/call', 'http.response.status_code': 200 });
+    expect(parentOf(lookup!)).toBe(operation!.spanContext().spanId);
+    expect(String(upstream.requests[0]!.headers.traceparent)).toMatch(TRACEPARENT);
   });
 
   it('gives each attempt of a retried request its own span and traceparent, in one trace', async () => {
