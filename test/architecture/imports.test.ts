@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   domain: [],
   history: ['domain'],
+  calls: ['domain', 'history'],
   upstream: ['domain', 'config', 'logger'],
   observability: ['domain', 'upstream', 'config', 'logger'],
   plugins: ['domain', 'upstream', 'config', 'logger'],
-  schema: ['domain', 'history', 'context'],
+  schema: ['domain', 'history', 'calls', 'context'],
   context: ['domain', 'upstream', 'observability', 'config', 'logger'],
   emulator: [],
   config: [],
