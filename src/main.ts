@@ -1,6 +1,4 @@
 import { ConfigError, helpText, loadConfig } from './config.js';
-import { startEmulator } from './emulator/index.js';
-import { DEMO_API_KEY } from './emulator/demo.js';
 import { EXAMPLE_VARIABLES } from './example.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './observability/index.js';
@@ -27,11 +25,12 @@ async function main(): Promise<void> {
   const tracing = startTracing(config, process.env.npm_package_version);
   if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', service: config.OTEL_SERVICE_NAME }, 'tracing on');
 
-  // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account.
-  const emulator = config.UPSTREAM_URL ? undefined : await startEmulator({ host: '127.0.0.1', port: 0 });
+  // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
+  // imported only then: a server in front of the real API never loads the emulator or SQLite.
+  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator();
   const upstreamUrl = config.UPSTREAM_URL ?? emulator!.url;
   const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
-    ...(emulator ? { graphiqlHeaders: { 'x-api-key': DEMO_API_KEY } } : {}),
+    ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
   });
   app.observability.metrics.collectProcessMetrics();
   const server = await listen(app, config.HOST, config.PORT);
@@ -40,9 +39,9 @@ async function main(): Promise<void> {
   if (emulator) {
     lines.push(
       `UPSTREAM_URL is unset: serving demo data from the embedded emulator at ${emulator.url}.`,
-      `Demo credential: x-api-key: ${DEMO_API_KEY}   (project "${EXAMPLE_VARIABLES.projectId}")`,
+      `Demo credential: x-api-key: ${emulator.demoKey}   (project "${EXAMPLE_VARIABLES.projectId}")`,
       'Try it:',
-      `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${DEMO_API_KEY}' \\`,
+      `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${emulator.demoKey}' \\`,
       `    -d '{"query":"{ callHistory(projectId: \\"demo\\", first: 3) { edges { node { sid status from to startedAt } } pageInfo { hasNextPage endCursor } } }"}'`,
     );
   } else {
@@ -59,6 +58,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+async function startEmbeddedEmulator() {
+  const { startEmulator, DEMO_API_KEY } = await import('./emulator/index.js');
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  return { url: emulator.url, demoKey: DEMO_API_KEY, close: () => emulator.close() };
 }
 
 await main();

@@ -3,7 +3,8 @@ import { SETTINGS } from '../../src/config.js';
 import { runMain } from './main-process.js';
 
 // The configuration as `npm start` users meet it: the real entry point in its own process.
-describe('npm start configuration', () => {
+// Each test starts the entry point through tsx, which takes seconds on a loaded machine: runMain's own limit applies.
+describe('npm start configuration', { timeout: 90_000 }, () => {
   it('--help lists every setting with its flag, and exits 0', async () => {
     const { code, stdout } = await runMain({}, ['--help']);
     expect(code).toBe(0);

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startMain } from './main-process.js';
+
+const RECORDER = join(REPO_ROOT, 'test/support/loaded-modules.ts');
+const dir = mkdtempSync(join(tmpdir(), 'main-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  /** Every module URL the process loaded (builtins included). */
+  loaded: string[];
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the real entry point (debug logs), sends one query, stops it, and returns what it loaded and printed. */
+async function startQueryStop(name: string, env: Record<string, string>): Promise<Run> {
+  const file = join(dir, `${name}.json`);
+  const server = await startMain({ LOG_LEVEL: 'debug', LOADED_MODULES_FILE: file, ...env }, { nodeArgs: ['--import', RECORDER] });
+  try {
+    await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'demo-key' },
+      body: JSON.stringify({ query: '{ callHistory(projectId: "demo", first: 1) { nodes { sid } } }' }),
+    });
+  } finally {
+    await server.stop();
+  }
+  return { loaded: JSON.parse(readFileSync(file, 'utf8')) as string[], stdout: server.stdout(), stderr: server.stderr() };
+}
+
+const emulatorModules = (urls: string[]) => urls.filter((url) => url.includes('/src/emulator/'));
+
+// Two processes start through tsx: on a loaded machine that takes a while (startMain waits up to 90 s).
+describe('npm start', { timeout: 120_000 }, () => {
+  // Both runs as their own processes, side by side.
+  const withUpstream = startQueryStop('upstream', {
+    // Nothing listens on port 9: the query fails upstream, but the whole request path has run.
+    UPSTREAM_URL: 'http://127.0.0.1:9',
+  });
+  const withEmulator = startQueryStop('emulator', {});
+  // Settled here so that a failure is reported by the test that awaits it, not as an unhandled rejection.
+  withUpstream.catch(() => undefined);
+  withEmulator.catch(() => undefined);
+
+  it('with UPSTREAM_URL set, loads no emulator module and not node:sqlite', async () => {
+    const { loaded } = await withUpstream;
+    expect(loaded.some((url) => url.endsWith('/src/server.ts'))).toBe(true);
+    expect(emulatorModules(loaded)).toEqual([]);
+    expect(loaded).not.toContain('node:sqlite');
+  });
+
+  it('without it, loads the emulator and its SQLite store (so the recorder does see them)', async () => {
+    const { loaded } = await withEmulator;
+    expect(emulatorModules(loaded)).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/emulator\/store\.ts$/)]));
+    expect(loaded).toContain('node:sqlite');
+  });
+});
