@@ -11,6 +11,7 @@ import { InFlightRequests } from './history/loader.js';
 import { subgraphSchema } from './schema/index.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useSafeErrorMessages } from './plugins/error-messages.js';
+import { useOfflineGraphiQL } from './plugins/graphiql.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
 import { type Observability, TracingUpstreamClient, createObservability } from './observability/index.js';
@@ -43,7 +44,6 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     breakerState: () => policy.breakerState,
     breaker: { execute: (run, signal) => policy.breaker.execute(run, signal) },
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
-    graphiql: config.GRAPHIQL,
   });
   const policy = new UpstreamPolicy(
     {
@@ -101,6 +101,25 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   if (!config.INTROSPECTION) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
+  if (config.GRAPHIQL) {
+    plugins.push(
+      useOfflineGraphiQL({
+        endpoint: '/graphql',
+        options: {
+          title: 'Call history GraphQL',
+          // The headers hold credentials: keep them out of the browser's localStorage.
+          shouldPersistHeaders: false,
+          defaultTabs: [
+            {
+              query: EXAMPLE_QUERY,
+              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
+              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
+            },
+          ],
+        },
+      }),
+    );
+  }
   if (options.plugins) plugins.push(...options.plugins);
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -126,21 +145,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    graphiql: config.GRAPHIQL
-      ? {
-          title: 'Call history GraphQL',
-          // The headers hold credentials: keep them out of the browser's localStorage.
-          shouldPersistHeaders: false,
-          defaultTabs: [
-            {
-              query: EXAMPLE_QUERY,
-              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
-              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
-            },
-          ],
-        }
-      : false,
-    renderGraphiQL: observability.renderGraphiQL,
+    // useOfflineGraphiQL (above) renders GraphiQL, with its assets served from this server.
+    graphiql: false,
     plugins,
   });
 

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphiQLOptions } from 'graphql-yoga';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 import type { UpstreamObserver } from '../upstream/source.js';
-import { GraphiQLAssets } from './graphiql.js';
 import { type BreakerState, Metrics } from './metrics.js';
 import { OperationObserver } from './operations.js';
 import { Readiness } from './readiness.js';
@@ -25,8 +23,6 @@ export interface ObservabilityOptions {
   breaker: Pick<CircuitBreakerPolicy, 'execute'>;
   client: UpstreamClient;
   probeTimeoutMs: number;
-  /** Serve GraphiQL's assets from this server (when its package is installed). */
-  graphiql: boolean;
 }
 
 export interface Observability {
@@ -35,9 +31,7 @@ export interface Observability {
   operations: OperationObserver;
   /** For the upstream source: counts and times every HTTP attempt, and feeds readiness. */
   upstreamObserver: UpstreamObserver;
-  /** GraphiQL's page with local assets; undefined when the assets package is not installed. */
-  renderGraphiQL: ((options: GraphiQLOptions) => string) | undefined;
-  /** Answers `/metrics`, `/readiness` and GraphiQL's assets; returns false for any other request. */
+  /** Answers `/metrics` and `/readiness`; returns false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
@@ -68,10 +62,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     probeTimeoutMs: options.probeTimeoutMs,
   });
   const operations = new OperationObserver({ metrics, logger: options.logger });
-  const assets = options.graphiql ? GraphiQLAssets.locate() : undefined;
-  if (options.graphiql && !assets) {
-    options.logger.warn('GraphiQL assets not found (src/observability/graphiql-assets): GraphiQL loads them from unpkg.com');
-  }
 
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
@@ -87,7 +77,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         readiness.recordOutcome(outcome);
       },
     },
-    renderGraphiQL: assets?.render,
     handle(req, res) {
       const pathname = (req.url ?? '/').split('?', 1)[0]!;
       if (pathname === '/metrics') {
@@ -107,7 +96,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         );
         return true;
       }
-      return assets?.handle(req, res, pathname) ?? false;
+      return false;
     },
   };
 }
