@@ -1,5 +1,5 @@
-// For .ci/run: waits until a started server prints its address, sends the demo query with the demo key and
-// checks that calls come back. Exits 1 otherwise.
+// For .ci/run: waits until a started server prints its address (on stderr), sends the demo query with the demo
+// key and checks that calls come back and that stdout held only JSON log lines. Exits 1 otherwise.
 // Usage: node scripts/ci-production-check.mjs <stderr file> <stdout file>
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,7 +19,7 @@ const fail = (message) => {
 
 let url;
 for (let waited = 0; !url && waited < 180; waited++) {
-  url = /GraphQL API: (http:\/\/\S+\/graphql)/.exec(read(stdoutFile))?.[1];
+  url = /GraphQL API: (http:\/\/\S+\/graphql)/.exec(read(stderrFile))?.[1];
   if (!url) await sleep(1000);
 }
 if (!url) fail('no "GraphQL API:" line within 180 s');
@@ -33,4 +33,16 @@ const body = await response.json();
 const calls = body?.data?.callHistory?.nodes ?? [];
 if (response.status !== 200 || body.errors || calls.length !== 3) fail(`unexpected answer ${response.status}: ${JSON.stringify(body)}`);
 
+const notJson = read(stdoutFile)
+  .split('\n')
+  .filter((line) => line !== '')
+  .filter((line) => {
+    try {
+      JSON.parse(line);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+if (notJson.length > 0) fail(`stdout has lines that are not JSON: ${notJson.join(' | ')}`);
 process.stdout.write(`production start: ${url} answered ${calls.length} calls (${calls.map((call) => call.sid).join(', ')})\n`);

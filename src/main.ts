@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
   const tracing = startTracing(config, process.env.npm_package_version);
-  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', service: config.OTEL_SERVICE_NAME }, 'tracing on');
+  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', otelServiceName: config.OTEL_SERVICE_NAME }, 'tracing on');
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
   // imported only then: a server in front of the real API never loads the emulator or SQLite.
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
   }
   lines.push(`Metrics: ${server.url}/metrics   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // stdout carries only the JSON logs: the banner, for a person at a terminal, goes to stderr.
+  logger.info({ url: `${server.url}/graphql`, upstream: new URL(upstreamUrl).origin, emulator: Boolean(emulator) }, 'listening');
+  process.stderr.write(`${lines.join('\n')}\n`);
 
   const shutdown = async () => {
     await server.close();

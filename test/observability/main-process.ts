@@ -49,7 +49,7 @@ export function runMain(env: Record<string, string>, args: string[] = [], timeou
 }
 
 export interface RunningMain {
-  /** The server's base URL, as printed. */
+  /** The server's base URL, as printed on stderr. */
   url: string;
   stdout(): string;
   stderr(): string;
@@ -71,13 +71,14 @@ export async function startMain(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line within ${timeoutMs} ms\n${stdout}\n${stderr}`)), timeoutMs);
     const check = () => {
-      const match = /GraphQL API: (http:\/\/\S+)\/graphql/.exec(stdout);
+      // The banner for a person goes to stderr; stdout holds only JSON logs.
+      const match = /GraphQL API: (http:\/\/\S+)\/graphql/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
-      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
       resolve(match[1]!);
     };
-    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`src/main.ts exited (${code}) before listening\n${stdout}\n${stderr}`));
