@@ -1,6 +1,4 @@
 import { ConfigError, helpText, loadConfig } from './config.js';
-import { startEmulator } from './emulator/index.js';
-import { DEMO_API_KEY } from './emulator/demo.js';
 import { EXAMPLE_VARIABLES } from './example.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './observability/index.js';
@@ -16,13 +14,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
   const tracing = startTracing(config, process.env.npm_package_version);
-  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', service: config.OTEL_SERVICE_NAME }, 'tracing on');
+  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', otelServiceName: config.OTEL_SERVICE_NAME }, 'tracing on');
 
-  // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account.
-  const emulator = config.UPSTREAM_URL ? undefined : await startEmulator({ host: '127.0.0.1', port: 0 });
+  // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
+  // imported only then: a server in front of the real API never loads the emulator or SQLite.
+  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator();
   const upstreamUrl = config.UPSTREAM_URL ?? emulator!.url;
   const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
-    ...(emulator ? { graphiqlHeaders: { 'x-api-key': DEMO_API_KEY } } : {}),
+    ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
   });
   app.observability.metrics.collectProcessMetrics();
   const server = await listen(app, config.HOST, config.PORT);
@@ -31,16 +30,18 @@ async function main(): Promise<void> {
   if (emulator) {
     lines.push(
       `UPSTREAM_URL is unset: serving demo data from the embedded emulator at ${emulator.url}.`,
-      `Demo credential: x-api-key: ${DEMO_API_KEY}   (project "${EXAMPLE_VARIABLES.projectId}")`,
+      `Demo credential: x-api-key: ${emulator.demoKey}   (project "${EXAMPLE_VARIABLES.projectId}")`,
       'Try it:',
-      `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${DEMO_API_KEY}' \\`,
+      `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${emulator.demoKey}' \\`,
       `    -d '{"query":"{ callHistory(projectId: \\"demo\\", first: 3) { edges { node { sid status from to startedAt } } pageInfo { hasNextPage endCursor } } }"}'`,
     );
   } else {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
   }
   lines.push(`Metrics: ${server.url}/metrics   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // stdout carries only the JSON logs: the banner, for a person at a terminal, goes to stderr.
+  logger.info({ url: `${server.url}/graphql`, upstream: new URL(upstreamUrl).origin, emulator: Boolean(emulator) }, 'listening');
+  process.stderr.write(`${lines.join('\n')}\n`);
 
   const shutdown = async () => {
     await server.close();
@@ -50,6 +51,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+async function startEmbeddedEmulator() {
+  const { startEmulator, DEMO_API_KEY } = await import('./emulator/index.js');
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  return { url: emulator.url, demoKey: DEMO_API_KEY, close: () => emulator.close() };
 }
 
 // A bad setting (read here or, like TRUSTED_DOCUMENTS' manifest, while the app is built) stops the start.

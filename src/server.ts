@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { subgraphSchema } from './schema/index.js';
 import { createErrorPipeline } from './plugins/errors.js';
+import { useOfflineGraphiQL } from './plugins/graphiql.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
@@ -57,7 +58,6 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     client,
     policy,
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
-    graphiql: config.GRAPHIQL,
   });
   const attempts = {
     history: tracedAttempt(client.post, client.origin, HISTORY_PATH, (request) => ({
@@ -103,6 +103,25 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   if (!config.INTROSPECTION) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
+  if (config.GRAPHIQL) {
+    plugins.push(
+      useOfflineGraphiQL({
+        endpoint: '/graphql',
+        options: {
+          title: 'Call history GraphQL',
+          // The headers hold credentials: keep them out of the browser's localStorage.
+          shouldPersistHeaders: false,
+          defaultTabs: [
+            {
+              query: EXAMPLE_QUERY,
+              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
+              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
+            },
+          ],
+        },
+      }),
+    );
+  }
   if (options.plugins) plugins.push(...options.plugins);
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -132,28 +151,13 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    graphiql: config.GRAPHIQL
-      ? {
-          title: 'Call history GraphQL',
-          // The headers hold credentials: keep them out of the browser's localStorage.
-          shouldPersistHeaders: false,
-          defaultTabs: [
-            {
-              query: EXAMPLE_QUERY,
-              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
-              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
-            },
-          ],
-        }
-      : false,
-    renderGraphiQL: observability.renderGraphiQL,
+    // useOfflineGraphiQL (above) renders GraphiQL, with its assets served from this server.
+    graphiql: false,
     plugins,
   });
 
-  // Yoga answers every path (GraphQL, /health, /readiness, /metrics); GraphiQL's local files are served beside it.
-  const handle: App['handle'] = (req, res) => {
-    if (!observability.serveGraphiQLAssets(req, res)) void yoga.handle(req, res);
-  };
+  // Yoga answers every path: GraphQL, GraphiQL and its assets, /health, /readiness, /metrics.
+  const handle: App['handle'] = (req, res) => void yoga.handle(req, res);
 
   return {
     yoga,

@@ -1,11 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type GraphiQLOptions, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import { type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 import type { UpstreamPolicy } from '../upstream/policy.js';
 import type { UpstreamObserver } from '../upstream/source.js';
-import { GraphiQLAssets } from './graphiql.js';
 import { Metrics } from './metrics.js';
 import { OperationObserver } from './operations.js';
 import { Readiness } from './readiness.js';
@@ -25,8 +23,6 @@ export interface ObservabilityOptions {
   /** What a readiness probe asks (without any credential). */
   client: UpstreamClient;
   probeTimeoutMs: number;
-  /** Serve GraphiQL's assets from this server (when its package is installed). */
-  graphiql: boolean;
 }
 
 export interface Observability {
@@ -37,10 +33,6 @@ export interface Observability {
   upstreamObserver: UpstreamObserver;
   /** Yoga plugins for `/readiness` (Yoga's readiness check) and `/metrics` (Prometheus text). */
   plugins: Plugin[];
-  /** GraphiQL's page with local assets; undefined when the assets package is not installed. */
-  renderGraphiQL: ((options: GraphiQLOptions) => string) | undefined;
-  /** Serves GraphiQL's local assets; returns false for any other request. */
-  serveGraphiQLAssets(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 /**
@@ -82,10 +74,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     probeTimeoutMs: options.probeTimeoutMs,
   });
   const operations = new OperationObserver({ metrics, logger: options.logger });
-  const assets = options.graphiql ? GraphiQLAssets.locate() : undefined;
-  if (options.graphiql && !assets) {
-    options.logger.warn('GraphiQL assets not found (src/observability/graphiql-assets): GraphiQL loads them from unpkg.com');
-  }
 
   return {
     metrics,
@@ -110,8 +98,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       }),
       useMetricsEndpoint(metrics, logger),
     ],
-    renderGraphiQL: assets?.render,
-    serveGraphiQLAssets: (req, res) => assets?.handle(req, res, (req.url ?? '/').split('?', 1)[0]!) ?? false,
   };
 }
 

@@ -53,7 +53,7 @@ describe('GraphiQL in a real browser', () => {
   });
 
   it('runs the example query with the printed demo key and shows calls', async () => {
-    const demoKey = /Demo credential: x-api-key: (\S+)/.exec(server.stdout())?.[1];
+    const demoKey = /Demo credential: x-api-key: (\S+)/.exec(server.stderr())?.[1];
     expect(demoKey, 'npm start prints a demo key when it serves demo data').toBeTruthy();
 
     const page = browser.pages()[0] ?? (await browser.newPage());

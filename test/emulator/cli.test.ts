@@ -16,7 +16,7 @@ afterAll(() => {
 });
 
 function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', ...args], { cwd: root, stdio: 'pipe' });
+  return spawn(process.execPath, ['--import', 'tsx', 'scripts/emulator.ts', ...args], { cwd: root, stdio: 'pipe' });
 }
 
 function finished(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {

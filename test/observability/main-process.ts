@@ -13,9 +13,9 @@ function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-/** `npm start` without npm: the same entry point, run by tsx. */
-function spawnMain(env: Record<string, string>, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+/** `npm start` without npm and without the build: the same entry point, run from source by tsx. */
+function spawnMain(env: Record<string, string>, args: string[], nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,7 +49,7 @@ export function runMain(env: Record<string, string>, args: string[] = [], timeou
 }
 
 export interface RunningMain {
-  /** The server's base URL, as printed. */
+  /** The server's base URL, as printed on stderr. */
   url: string;
   stdout(): string;
   stderr(): string;
@@ -57,8 +57,11 @@ export interface RunningMain {
 }
 
 /** Starts the server the way `npm start` does, on a free port, and waits until it prints where it listens. */
-export async function startMain(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<RunningMain> {
-  const child = spawnMain({ PORT: '0', HOST: '127.0.0.1', ...env }, []);
+export async function startMain(
+  env: Record<string, string> = {},
+  { timeoutMs = 90_000, nodeArgs = [] }: { timeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<RunningMain> {
+  const child = spawnMain({ PORT: '0', HOST: '127.0.0.1', ...env }, [], nodeArgs);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -68,13 +71,14 @@ export async function startMain(env: Record<string, string> = {}, timeoutMs = 90
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line within ${timeoutMs} ms\n${stdout}\n${stderr}`)), timeoutMs);
     const check = () => {
-      const match = /GraphQL API: (http:\/\/\S+)\/graphql/.exec(stdout);
+      // The banner for a person goes to stderr; stdout holds only JSON logs.
+      const match = /GraphQL API: (http:\/\/\S+)\/graphql/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
-      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
       resolve(match[1]!);
     };
-    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`src/main.ts exited (${code}) before listening\n${stdout}\n${stderr}`));

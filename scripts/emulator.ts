@@ -1,9 +1,9 @@
-import { CliUsageError, CLI_USAGE, parseCliArgs, type CliConfig } from './cli-options.js';
-import { DEMO_API_KEY, DEMO_CALLS, DEMO_CREDENTIALS, DEMO_PROJECT_ID, loadDemoData } from './demo.js';
-import { importCallsFromFile } from './import.js';
-import { startEmulator } from './index.js';
-import { CHAOS_PATH, CALL_HISTORY_PATH } from './server.js';
-import { CallStore } from './store.js';
+import { CliUsageError, CLI_USAGE, parseCliArgs, type CliConfig } from '../src/emulator/cli-options.js';
+import { DEMO_API_KEY, DEMO_CALLS, DEMO_CREDENTIALS, DEMO_PROJECT_ID, loadDemoData } from '../src/emulator/demo.js';
+import { importCallsFromFile } from '../src/emulator/import.js';
+import { startEmulator } from '../src/emulator/index.js';
+import { CHAOS_PATH, CALL_HISTORY_PATH } from '../src/emulator/server.js';
+import { CallStore } from '../src/emulator/store.js';
 
 async function main(): Promise<void> {
   let config: CliConfig;

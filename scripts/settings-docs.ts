@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { settingsTable } from './config.js';
+import { settingsTable } from '../src/config.js';
 
 /** Rewrites the settings table between the README's markers. */
 const readme = new URL('../README.md', import.meta.url);
