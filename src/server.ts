@@ -39,7 +39,12 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const production = config.NODE_ENV === 'production';
   // First: a bad manifest stops the start (ConfigError) before anything is opened.
   const trustedDocuments = trustedDocumentsPlugin(config.TRUSTED_DOCUMENTS, subgraphSchema, logger);
-  const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const client = new UpstreamClient({
+    baseUrl: config.UPSTREAM_URL,
+    connections: config.UPSTREAM_CONNECTIONS,
+    maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES,
+    maxJsonDepth: config.UPSTREAM_MAX_JSON_DEPTH,
+  });
   const policy = new UpstreamPolicy({
     maxRetries: config.UPSTREAM_MAX_RETRIES,
     attemptTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,

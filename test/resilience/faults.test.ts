@@ -273,7 +273,7 @@ describe('fault suite: statuses the emulator does not script', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
-  it('a body over the 16 MiB cap: UPSTREAM_BAD_RESPONSE, not read to the end', async () => {
+  it('a body over UPSTREAM_MAX_RESPONSE_BYTES: UPSTREAM_BAD_RESPONSE, not read to the end', async () => {
     const huge = `{"data":[${'"x",'.repeat(4_500_000)}"x"]}`;
     upstream.respondWith(() => ({ rawBody: huge }));
     const result = await api.execute(CallSids, { projectId: 'p', first: 5 }, KEY);
