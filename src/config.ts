@@ -46,6 +46,11 @@ export const SETTINGS = {
     schema: int(1, 256).default(8),
     help: 'upstream requests one GraphQL operation may have in flight at once',
   },
+  CURSOR_SECRET: {
+    schema: z.string().min(32).optional(),
+    secret: true,
+    help: 'the key that signs cursors (at least 32 characters), the same on every replica; unset: a random key per process, so cursors do not survive a restart or cross replicas',
+  },
   RESPONSE_CACHE_TTL_MS: { schema: int(0, 86_400_000).default(0), help: 'response cache, keyed by a hash of the credential; 0 = off' },
   REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), secret: true, help: 'share the response cache between replicas' },
   LOG_LEVEL: {

@@ -17,6 +17,9 @@ async function main(): Promise<void> {
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
   const tracing = startTracing(config, process.env.npm_package_version);
   if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', service: config.OTEL_SERVICE_NAME }, 'tracing on');
+  if (!config.CURSOR_SECRET) {
+    logger.info('CURSOR_SECRET is unset: cursors are signed with a random key of this process, so they do not survive a restart or cross replicas');
+  }
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account.
   const emulator = config.UPSTREAM_URL ? undefined : await startEmulator({ host: '127.0.0.1', port: 0 });

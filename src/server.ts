@@ -7,6 +7,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
+import { cursorKey } from './history/cursor.js';
 import { subgraphSchema } from './schema/index.js';
 import { createErrorPipeline } from './plugins/errors.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
@@ -122,6 +123,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       },
       logger,
       serverApiKey: config.UPSTREAM_API_KEY,
+      cursorKey: cursorKey(config.CURSOR_SECRET),
       observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',
