@@ -68,7 +68,10 @@ const UNSIGNED =
   'cross replicas). Start again without after.';
 
 export function decodeCursor(key: CursorKey, cursor: string, fingerprint: string, maxDayRank: number): Position {
-  const dot = cursor.length <= MAX_CURSOR_LENGTH ? cursor.lastIndexOf('.') : -1;
+  if (cursor.length > MAX_CURSOR_LENGTH) {
+    throw badInput(`after is longer than ${MAX_CURSOR_LENGTH} characters: not a cursor this API issued.`, { argument: 'after' });
+  }
+  const dot = cursor.lastIndexOf('.');
   if (dot === -1) throw badInput(INVALID, { argument: 'after' });
   const payload = cursor.slice(0, dot);
   const signature = Buffer.from(cursor.slice(dot + 1));

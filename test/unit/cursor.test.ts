@@ -41,6 +41,10 @@ describe('history/cursor', () => {
     }
   });
 
+  it('refuses a cursor over 1 024 characters without verifying it, naming the bound', () => {
+    expect(() => decodeCursor(key, `${'a'.repeat(1_024)}.x`, listFingerprint(list), 1000)).toThrow(/longer than 1024 characters/);
+  });
+
   it('refuses a position it did not sign: an unsigned cursor, an altered one, one signed with another key', () => {
     const fp = listFingerprint(list);
     const cursor = encodeCursor(key, fp, { orderMs: 1_700_000_000_000, sid: 'CA1', dayRank: 1 });
