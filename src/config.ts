@@ -23,6 +23,14 @@ export const SETTINGS = {
   UPSTREAM_ATTEMPT_TIMEOUT_MS: { schema: int(50, 600_000).default(5_000), help: 'the deadline of one upstream attempt' },
   UPSTREAM_MAX_RETRIES: { schema: int(0, 10).default(2), help: 'retries after the first attempt (network errors, 429, 502-504)' },
   UPSTREAM_MAX_PAGE_SIZE: { schema: int(2, 1000).default(1000), help: 'the largest pageSize ever sent' },
+  UPSTREAM_MAX_RESPONSE_BYTES: {
+    schema: int(65_536, 1_000_000_000).default(8_000_000),
+    help: 'the largest upstream body read (a page of 1,000 vendor records is about 0.5 MB); larger: UPSTREAM_BAD_RESPONSE',
+  },
+  UPSTREAM_MAX_JSON_DEPTH: {
+    schema: int(4, 512).default(64),
+    help: 'the deepest nesting of arrays and objects accepted in an upstream body; deeper: UPSTREAM_BAD_RESPONSE',
+  },
   UPSTREAM_CONNECTIONS: { schema: int(1, 1024).default(64), help: 'keep-alive connections to the upstream (and the bulkhead size)' },
   UPSTREAM_BREAKER_THRESHOLD: {
     schema: z.coerce.number().gt(0).lt(1).default(0.5),
@@ -37,6 +45,11 @@ export const SETTINGS = {
   UPSTREAM_MAX_IN_FLIGHT: {
     schema: int(1, 256).default(8),
     help: 'upstream requests one GraphQL operation may have in flight at once',
+  },
+  CURSOR_SECRET: {
+    schema: z.string().min(32).optional(),
+    secret: true,
+    help: 'the key that signs cursors (at least 32 characters), the same on every replica; unset: a random key per process, so cursors do not survive a restart or cross replicas',
   },
   RESPONSE_CACHE_TTL_MS: { schema: int(0, 86_400_000).default(0), help: 'response cache, keyed by a hash of the credential; 0 = off' },
   REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), secret: true, help: 'share the response cache between replicas' },

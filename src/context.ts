@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { UpstreamRecords } from './domain/request.js';
@@ -13,12 +14,15 @@ export interface Context {
   readonly credential: Credential | null;
   /** This request's upstream records: its session opens on the first fetch. Null without a credential. */
   readonly records: UpstreamRecords | null;
+  /** Signs and checks cursors: CURSOR_SECRET, or a key of this process. */
+  readonly cursorKey: KeyObject;
 }
 
 export interface ContextDependencies {
   session: SessionSettings;
   logger: Logger;
   serverApiKey: string | undefined;
+  cursorKey: KeyObject;
   /** What the observability plugin knows of this request: its request id, operation name, upstream timings. */
   observe?: (request: Request) => OperationObservation | undefined;
 }
@@ -48,6 +52,7 @@ export function createContextFactory(deps: ContextDependencies) {
     return {
       requestId,
       credential,
+      cursorKey: deps.cursorKey,
       get logger() {
         return requestLogger();
       },

@@ -15,6 +15,9 @@ async function main(): Promise<void> {
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
   const tracing = startTracing(config, process.env.npm_package_version);
   if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', otelServiceName: config.OTEL_SERVICE_NAME }, 'tracing on');
+  if (!config.CURSOR_SECRET) {
+    logger.info('CURSOR_SECRET is unset: cursors are signed with a random key of this process, so they do not survive a restart or cross replicas');
+  }
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
   // imported only then: a server in front of the real API never loads the emulator or SQLite.

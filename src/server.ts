@@ -7,6 +7,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Context, createContextFactory } from './context.js';
+import { cursorKey } from './history/cursor.js';
 import { subgraphSchema } from './schema/index.js';
 import { createErrorPipeline } from './plugins/errors.js';
 import { useOfflineGraphiQL } from './plugins/graphiql.js';
@@ -40,7 +41,12 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const production = config.NODE_ENV === 'production';
   // First: a bad manifest stops the start (ConfigError) before anything is opened.
   const trustedDocuments = trustedDocumentsPlugin(config.TRUSTED_DOCUMENTS, subgraphSchema, logger);
-  const client = new UpstreamClient({ baseUrl: config.UPSTREAM_URL, connections: config.UPSTREAM_CONNECTIONS });
+  const client = new UpstreamClient({
+    baseUrl: config.UPSTREAM_URL,
+    connections: config.UPSTREAM_CONNECTIONS,
+    maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES,
+    maxJsonDepth: config.UPSTREAM_MAX_JSON_DEPTH,
+  });
   const policy = new UpstreamPolicy({
     maxRetries: config.UPSTREAM_MAX_RETRIES,
     attemptTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
@@ -136,6 +142,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       },
       logger,
       serverApiKey: config.UPSTREAM_API_KEY,
+      cursorKey: cursorKey(config.CURSOR_SECRET),
       observe: observability.operations.of,
     }),
     graphqlEndpoint: '/graphql',

@@ -26,3 +26,15 @@ export interface CallRecord {
 
 /** The largest instant a JS Date can hold. */
 export const LATEST_INSTANT_MS = 8.64e15;
+
+/** The largest value GraphQL's `Int` (a signed 32-bit integer) can carry. */
+export const MAX_INT = 2_147_483_647;
+
+/**
+ * The instants that RFC 3339 (`DateTime`) and `YYYY-MM-DD` (`Date`, the upstream's day filters) can write:
+ * years 0000 to 9999. A JS Date reaches further (±275760), but a date beyond these cannot be printed or sent.
+ */
+export const FIRST_NAMEABLE_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+export const LAST_NAMEABLE_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+export const isNameableInstant = (ms: number): boolean => ms >= FIRST_NAMEABLE_MS && ms <= LAST_NAMEABLE_MS;

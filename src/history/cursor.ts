@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { badInput } from '../domain/errors.js';
-import { LATEST_INSTANT_MS } from '../domain/record.js';
+import { LATEST_INSTANT_MS, isNameableInstant } from '../domain/record.js';
 import type { ListIdentity } from './query.js';
 
 /**
@@ -14,13 +14,26 @@ export interface Position {
   dayRank: number;
 }
 
-const VERSION = 1;
-/** 9999-12-31T23:59:59.999Z: the last instant a `YYYY-MM-DD` day filter can name. */
-const LAST_NAMEABLE_MS = 253_402_300_799_999;
+/** The key cursors are signed with (HMAC-SHA-256). */
+export type CursorKey = KeyObject;
+
+/**
+ * The key from CURSOR_SECRET, shared by replicas so that a cursor from one is taken by another; without it, a
+ * random key of this process, so cursors do not survive a restart and do not cross replicas.
+ */
+export function cursorKey(secret: string | undefined): CursorKey {
+  return createSecretKey(secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8'));
+}
+
+const VERSION = 2;
+/** 128 bits of HMAC-SHA-256: enough that a cursor cannot be forged by guessing. */
+const SIGNATURE_BYTES = 16;
+/** Far longer than any cursor this API issues (about 140 characters); longer ones are not even verified. */
+const MAX_CURSOR_LENGTH = 1_024;
 
 /** An instant a cursor may hold: one the upstream's day filters can name, or "before the first record dated". */
 const isPositionInstant = (ms: number): boolean =>
-  Number.isInteger(ms) && ((ms >= 0 && ms <= LAST_NAMEABLE_MS) || ms === LATEST_INSTANT_MS);
+  Number.isInteger(ms) && (isNameableInstant(ms) || ms === LATEST_INSTANT_MS);
 
 /** A short digest of the list a cursor belongs to, so a cursor cannot be replayed against other arguments. */
 export function listFingerprint(list: ListIdentity): string {
@@ -36,18 +49,39 @@ export function listFingerprint(list: ListIdentity): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-export function encodeCursor(fingerprint: string, position: Position): string {
-  return Buffer.from(JSON.stringify([VERSION, fingerprint, position.orderMs, position.sid, position.dayRank])).toString(
-    'base64url',
-  );
+/** The signature as written in the cursor: it is compared as text, since base64url decoding ignores stray bits. */
+const sign = (key: CursorKey, payload: string): Buffer =>
+  Buffer.from(createHmac('sha256', key).update(payload).digest().subarray(0, SIGNATURE_BYTES).toString('base64url'));
+
+/** `payload.signature`, both base64url: the position and its list's fingerprint, signed with the key. */
+export function encodeCursor(key: CursorKey, fingerprint: string, position: Position): string {
+  const payload = Buffer.from(
+    JSON.stringify([VERSION, fingerprint, position.orderMs, position.sid, position.dayRank]),
+  ).toString('base64url');
+  return `${payload}.${sign(key, payload).toString()}`;
 }
 
 const INVALID = 'after is not a cursor this API issued.';
+const UNSIGNED =
+  'after is not a cursor this server signed: it was altered, or signed with another key (cursors are signed ' +
+  'with CURSOR_SECRET; without it each server process has its own key, so cursors do not survive a restart or ' +
+  'cross replicas). Start again without after.';
 
-export function decodeCursor(cursor: string, fingerprint: string, maxDayRank: number): Position {
+export function decodeCursor(key: CursorKey, cursor: string, fingerprint: string, maxDayRank: number): Position {
+  if (cursor.length > MAX_CURSOR_LENGTH) {
+    throw badInput(`after is longer than ${MAX_CURSOR_LENGTH} characters: not a cursor this API issued.`, { argument: 'after' });
+  }
+  const dot = cursor.lastIndexOf('.');
+  if (dot === -1) throw badInput(INVALID, { argument: 'after' });
+  const payload = cursor.slice(0, dot);
+  const signature = Buffer.from(cursor.slice(dot + 1));
+  const expected = sign(key, payload);
+  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
+    throw badInput(UNSIGNED, { argument: 'after' });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw badInput(INVALID, { argument: 'after' });
   }

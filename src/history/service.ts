@@ -1,6 +1,6 @@
 import type { CallRecord } from '../domain/record.js';
 import { type UpstreamRecords, upstreamOf } from '../domain/request.js';
-import { type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
+import { type CursorKey, type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
 import { fetchHistoryPage } from './paginate.js';
 import { type CallHistoryArgs, parseCallHistoryArgs } from './translate.js';
 
@@ -12,6 +12,8 @@ export interface CallConnection {
 /** What the service needs of a request's context: its upstream records, null when the caller has no credential. */
 export interface HistoryContext {
   readonly records: UpstreamRecords | null;
+  /** Signs and checks cursors (CURSOR_SECRET, or a key of this process). */
+  readonly cursorKey: CursorKey;
 }
 
 /** `callHistory` from arguments to a Relay connection; all I/O goes through `ctx.records`. */
@@ -22,9 +24,9 @@ export async function callHistory(
   const { fetch, maxPageSize } = upstreamOf(ctx.records);
   const query = parseCallHistoryArgs(args);
   const fingerprint = listFingerprint(query);
-  const after = args.after == null ? null : decodeCursor(args.after, fingerprint, maxPageSize);
+  const after = args.after == null ? null : decodeCursor(ctx.cursorKey, args.after, fingerprint, maxPageSize);
   const page = await fetchHistoryPage(query, after, maxPageSize, fetch);
-  const edges = page.edges.map(({ record, position }) => new CallEdge(fingerprint, position, record));
+  const edges = page.edges.map(({ record, position }) => new CallEdge(ctx.cursorKey, fingerprint, position, record));
   return {
     edges,
     pageInfo: {
@@ -46,12 +48,13 @@ class CallEdge {
   private encoded: string | undefined;
 
   constructor(
+    private readonly key: CursorKey,
     private readonly fingerprint: string,
     private readonly position: Position,
     readonly node: CallRecord,
   ) {}
 
   get cursor(): string {
-    return (this.encoded ??= encodeCursor(this.fingerprint, this.position));
+    return (this.encoded ??= encodeCursor(this.key, this.fingerprint, this.position));
   }
 }

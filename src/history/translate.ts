@@ -1,5 +1,5 @@
 import { badInput } from '../domain/errors.js';
-import { dayBoundAfter, dayOfDate, dayOfInstant, formatEpochDay } from './days.js';
+import { LAST_NAMEABLE_DAY, dayBoundAfter, dayOfDate, dayOfInstant, formatEpochDay } from './days.js';
 import type { DayRange, HistoryQuery, InstantRange, ListIdentity } from './query.js';
 import { type CallStatus, isUpstreamFilterable, toWireStatus } from '../domain/status.js';
 
@@ -139,7 +139,9 @@ export function upstreamFilters(
     status: list.status && isUpstreamFilterable(list.status) ? toWireStatus(list.status) : undefined,
     startTime: optional(on, formatEpochDay),
     startTimeAfter: optional(startAfter, formatEpochDay),
-    startTimeBefore: optional(startBefore, formatEpochDay),
+    // "Before 10000-01-01" (an instant late on 9999-12-31, or a cursor on that day) excludes nothing a date can
+    // name, and cannot be written as YYYY-MM-DD: it is no bound at all.
+    startTimeBefore: startBefore !== undefined && startBefore <= LAST_NAMEABLE_DAY ? formatEpochDay(startBefore) : undefined,
     endTime: optional(ended.on, formatEpochDay),
     endTimeAfter: optional(ended.onOrAfter, formatEpochDay),
     endTimeBefore: optional(ended.before, formatEpochDay),

@@ -25,6 +25,20 @@ export function requestIdFrom(headers: Headers): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Operation names come from clients: longer ones are cut to this many characters in logs, spans and labels. */
+export const MAX_OPERATION_NAME_LENGTH = 100;
+
+/**
+ * An operation name as logs, spans and metric labels show it: at most MAX_OPERATION_NAME_LENGTH characters,
+ * then `…` and the full length when it was cut (a 900 KB name must not become a 900 KB log line).
+ */
+export function shownOperationName(name: string): string {
+  if (name.length <= MAX_OPERATION_NAME_LENGTH) return name;
+  // Never cut between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(name[MAX_OPERATION_NAME_LENGTH - 1]!) ? MAX_OPERATION_NAME_LENGTH - 1 : MAX_OPERATION_NAME_LENGTH;
+  return `${name.slice(0, end)}…[${name.length} chars]`;
+}
+
 /** What is known about one GraphQL request while it runs. */
 export interface OperationObservation {
   readonly requestId: string;
@@ -32,7 +46,10 @@ export interface OperationObservation {
   readonly span: Span;
   /** The caller's trace context (W3C traceparent, baggage) with this request's span in it. */
   readonly traceContext: OtelContext;
+  /** The operation's name as shown (cut by `shownOperationName`). */
   operationName: string | undefined;
+  /** The name the request asked to run, whole: it selects the operation in the document. */
+  requestedOperationName: string | undefined;
   operationType: string | undefined;
   /** The document as sent, kept until the operation is known from it. */
   query: string | undefined;
@@ -74,7 +91,11 @@ export class OperationObserver {
     onParams: ({ request, params }) => {
       const observation = this.observations.get(request);
       if (!observation) return;
-      if (observation.operationName === undefined && params.operationName) observation.operationName = params.operationName;
+      // Not yet validated here: any JSON value may arrive, and only a string names an operation.
+      if (observation.operationName === undefined && typeof params.operationName === 'string' && params.operationName) {
+        observation.requestedOperationName = params.operationName;
+        observation.operationName = shownOperationName(params.operationName);
+      }
       observation.query = params.query;
     },
     onParse: ({ context: graphqlContext }) => {
@@ -118,6 +139,7 @@ export class OperationObserver {
       span,
       traceContext: trace.setSpan(parent, span),
       operationName: undefined,
+      requestedOperationName: undefined,
       operationType: undefined,
       query: undefined,
       upstream,
@@ -160,10 +182,10 @@ export class OperationObserver {
 
 /** Names the observation (and its span) after the operation the document selects. */
 function identify(observation: OperationObservation, document: DocumentNode): void {
-  const operation = getOperationAST(document, observation.operationName ?? null);
+  const operation = getOperationAST(document, observation.requestedOperationName ?? null);
   observation.query = undefined;
   if (!operation) return;
-  const name = operation.name?.value;
+  const name = operation.name ? shownOperationName(operation.name.value) : undefined;
   observation.operationType = operation.operation;
   if (name) observation.operationName = name;
   observation.span.updateName(`${operation.operation} ${name ?? 'anonymous'}`);

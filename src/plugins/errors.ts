@@ -56,7 +56,7 @@ export const ELIDED_VALUE = '[value]';
  * string of the variables (values and keys) is replaced by `[value]` in messages, except names the schema
  * itself defines (public anyway, and needed to read a path such as "filter.status"); the variable's name, its
  * path and the reason stay. With `hideSuggestions`, "Did you mean" hints are removed from every error (armor
- * covers validation errors only; variable coercion suggests too).
+ * covers validation errors only; variable coercion suggests too). No error keeps `extensions.originalError`.
  */
 export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipeline {
   const armorRejections = new WeakSet<GraphQLError>();
@@ -101,7 +101,8 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
         echoes ??= stringsOf(variablesOf.get(request) ?? {}).filter((value) => !schemaNames.has(value));
         let message = elide(error.message, echoes);
         if (options.hideSuggestions) message = message.replace(SUGGESTION, '').trim();
-        if (code === error.extensions?.code && message === error.message) return error;
+        const echo = error.extensions !== undefined && 'originalError' in error.extensions;
+        if (code === error.extensions?.code && message === error.message && !echo) return error;
         changed = true;
         return new GraphQLError(message, {
           nodes: error.nodes ?? null,
@@ -109,7 +110,7 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
           positions: error.positions ?? null,
           path: error.path ?? null,
           originalError: error.originalError ?? null,
-          extensions: { ...error.extensions, code },
+          extensions: { ...withoutEcho(error.extensions), code },
         });
       });
       if (changed) setResult({ ...result, errors: rewritten } as never);
@@ -117,6 +118,22 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
   };
 
   return { maskError, plugin, onArmorReject: (_context, error) => armorRejections.add(error) };
+}
+
+/**
+ * The extensions without `originalError`, which Yoga adds to a request body it cannot parse: it holds the JSON
+ * parser's message, which quotes the body (secrets included), in production too. Yoga answers an
+ * `application/json` request with 200 unless such an error is there; the HTTP status it carries (400) is kept
+ * by no longer marking it as a spec error.
+ */
+function withoutEcho(extensions: GraphQLError['extensions']): Record<string, unknown> {
+  if (!('originalError' in extensions)) return extensions;
+  const { originalError: _echo, ...kept } = extensions;
+  if (kept.http) {
+    const { spec: _spec, ...http } = kept.http as Record<string, unknown>;
+    kept.http = http;
+  }
+  return kept;
 }
 
 /** Every name a schema defines: types, fields, arguments, input fields and enum values. */

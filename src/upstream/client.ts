@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { CallLookup, UpstreamRequest } from '../domain/request.js';
 import type { Credential } from './credential.js';
 import { UpstreamFailure, abortFailure } from './errors.js';
+import { JsonDepthGauge } from './json-depth.js';
 
 /**
  * One HTTP attempt: the parsed JSON body of a 200, null for a 404, or an UpstreamFailure. What the source
@@ -29,7 +30,10 @@ interface Exchange {
 export interface UpstreamClientOptions {
   baseUrl: string;
   connections: number;
-  maxResponseBytes?: number;
+  /** The largest body read (UPSTREAM_MAX_RESPONSE_BYTES); reading stops as soon as it is passed. */
+  maxResponseBytes: number;
+  /** The deepest nesting of arrays and objects accepted in a body (UPSTREAM_MAX_JSON_DEPTH). */
+  maxJsonDepth: number;
 }
 
 export const HISTORY_PATH = '/call/get-call-history';
@@ -44,13 +48,15 @@ export class UpstreamClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly maxResponseBytes: number;
+  private readonly maxJsonDepth: number;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    // A page of 1,000 records is about 1 MB; the cap keeps a broken upstream from filling memory.
-    this.maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
+    // Both bounds keep a broken or hostile upstream from filling memory or the stack.
+    this.maxResponseBytes = options.maxResponseBytes;
+    this.maxJsonDepth = options.maxJsonDepth;
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -123,15 +129,20 @@ export class UpstreamClient {
 
     let text: string;
     try {
-      text = await readCapped(body, this.maxResponseBytes);
+      // The signal also ends the body: undici destroys the stream when it aborts, so reading stops there.
+      text = await readBounded(body, this.maxResponseBytes, this.maxJsonDepth);
     } catch (error) {
+      // A bound passed: the rest of the body is not wanted, and the socket goes with it.
+      body.destroy();
       if (error instanceof UpstreamFailure) throw error;
       throw failureFrom(error, signal);
     }
+    // The body may have ended just as the deadline passed: nobody waits for it any more, so it is not parsed.
+    if (signal.aborted) throw abortFailure(signal.reason);
     try {
       return JSON.parse(text);
     } catch {
-      throw new UpstreamFailure({ kind: 'bad-response', reason: 'body is not JSON' });
+      throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body is not JSON' });
     }
   }
 
@@ -140,12 +151,28 @@ export class UpstreamClient {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+/**
+ * Reads a body as text, refusing it as soon as it passes `maxBytes` or nests deeper than `maxDepth`: neither
+ * bound waits for the whole body, and a body refused is never parsed.
+ */
+async function readBounded(body: AsyncIterable<Buffer>, maxBytes: number, maxDepth: number): Promise<string> {
   const chunks: Buffer[] = [];
+  const gauge = new JsonDepthGauge(maxDepth);
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit) throw new UpstreamFailure({ kind: 'bad-response', reason: 'body too large' });
+    if (size > maxBytes) {
+      throw new UpstreamFailure({
+        kind: 'bad-response',
+        reason: `the body is larger than ${maxBytes} bytes (UPSTREAM_MAX_RESPONSE_BYTES)`,
+      });
+    }
+    if (!gauge.feed(chunk)) {
+      throw new UpstreamFailure({
+        kind: 'bad-response',
+        reason: `the body nests arrays and objects deeper than ${maxDepth} levels (UPSTREAM_MAX_JSON_DEPTH)`,
+      });
+    }
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
@@ -161,15 +188,21 @@ function failureFrom(error: unknown, signal: AbortSignal): UpstreamFailure {
 }
 
 /**
- * `Retry-After` (RFC 9110 §10.2.3) as delay-seconds or an HTTP-date, in milliseconds from now; undefined when
- * absent or malformed. An HTTP-date starts with a day name, which keeps `Date.parse`'s leniency ("-1", "1.5")
- * from turning garbage into "retry now".
+ * The longest wait a `Retry-After` is taken to ask for: a day. Longer (a 400-digit number, a date years ahead)
+ * is read as a day, so that `retryAfterSeconds` is always a finite number.
+ */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) as delay-seconds or an HTTP-date, in milliseconds from now, at most
+ * MAX_RETRY_AFTER_MS; undefined when absent or malformed. An HTTP-date starts with a day name, which keeps
+ * `Date.parse`'s leniency ("-1", "1.5") from turning garbage into "retry now".
  */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const header = (Array.isArray(value) ? value[0] : value)?.trim();
   if (header === undefined || header === '') return undefined;
-  if (/^\d+$/.test(header)) return Number(header) * 1000;
+  if (/^\d+$/.test(header)) return Math.min(MAX_RETRY_AFTER_MS, Number(header) * 1000);
   if (!/^[A-Za-z]{3}/.test(header)) return undefined;
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
 }

@@ -9,6 +9,7 @@ export type UpstreamFailureKind =
   | { kind: 'cancelled' }
   | { kind: 'circuit-open' }
   | { kind: 'overloaded' }
+  /** `reason` is this server's own wording (it names the bound that was passed), never upstream content. */
   | { kind: 'bad-response'; reason: string };
 
 export class UpstreamFailure extends Error {
@@ -110,6 +111,6 @@ export function toAppError(failure: UpstreamFailure): AppError {
       // Only seen by a caller that is already gone; reported as the deadline it cut short.
       return new AppError(ErrorCode.UPSTREAM_TIMEOUT, 'The request ended before the upstream answered.');
     case 'bad-response':
-      return new AppError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The upstream answered with a body that is not usable call data.');
+      return new AppError(ErrorCode.UPSTREAM_BAD_RESPONSE, `The upstream's answer is unusable: ${f.reason}.`);
   }
 }

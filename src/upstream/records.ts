@@ -1,4 +1,4 @@
-import { type CallRecord, LATEST_INSTANT_MS } from '../domain/record.js';
+import { type CallRecord, LATEST_INSTANT_MS, MAX_INT, isNameableInstant } from '../domain/record.js';
 import { fromWireStatus } from '../domain/status.js';
 import { UpstreamFailure } from './errors.js';
 
@@ -6,16 +6,28 @@ export type RecordWarning = { sid: string; field: 'date' | 'recordingUrls' | 'se
 
 /**
  * Accepts the envelopes the upstream has been seen to use: `{data: [...]}`, a bare array, `{calls: [...]}`.
- * Anything else is not a call list.
+ * Anything else is not a call list. The upstream lists at most the `pageSize` asked: a longer list is not an
+ * answer to the request, and is refused before any of it is normalised.
  */
-export function recordsFromBody(body: unknown): unknown[] {
+export function recordsFromBody(body: unknown, pageSize: number): unknown[] {
+  const list = callList(body);
+  if (list.length > pageSize) {
+    throw new UpstreamFailure({
+      kind: 'bad-response',
+      reason: `it lists ${list.length} records for a pageSize of ${pageSize}`,
+    });
+  }
+  return list;
+}
+
+function callList(body: unknown): unknown[] {
   if (Array.isArray(body)) return body;
   if (body !== null && typeof body === 'object') {
     const envelope = body as { data?: unknown; calls?: unknown };
     if (Array.isArray(envelope.data)) return envelope.data;
     if (Array.isArray(envelope.calls)) return envelope.calls;
   }
-  throw new UpstreamFailure({ kind: 'bad-response', reason: 'no call list in the body' });
+  throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body holds no call list' });
 }
 
 /**
@@ -36,7 +48,9 @@ export function recordFromCallBody(body: unknown, sid: string): unknown {
 /**
  * Normalises one response's records, in upstream order, for the project they were read under. A record
  * without a call SID makes the page unusable (nothing could identify or position it); a bad date, duration,
- * cost or URL only nulls or drops that value and is reported through `warn`.
+ * cost or URL only nulls or drops that value and is reported through `warn`. Every value kept can be served:
+ * a start between years 0000 and 9999 (what RFC 3339 can write), a duration from 0 to GraphQL's Int maximum,
+ * a finite cost, http(s) recording URLs, and an end that is never before the start.
  */
 export function normaliseRecords(items: unknown[], projectId: string, warn: (w: RecordWarning) => void): CallRecord[] {
   const out: CallRecord[] = new Array(items.length);
@@ -65,14 +79,16 @@ function normaliseRecord(
     throw new UpstreamFailure({ kind: 'bad-response', reason: 'a record has no callSid' });
   }
 
-  const startMs = typeof raw.date === 'string' ? Date.parse(raw.date) : Number.NaN;
+  const parsedMs = typeof raw.date === 'string' ? Date.parse(raw.date) : Number.NaN;
+  const startMs = isNameableInstant(parsedMs) ? parsedMs : Number.NaN;
   const startedAt = Number.isNaN(startMs) ? null : new Date(startMs);
   if (!startedAt && raw.date != null) warn({ sid, field: 'date', value: raw.date });
 
-  const durationSeconds = finiteNumber(raw.seconds, sid, 'seconds', warn);
+  const durationSeconds = duration(raw.seconds, sid, warn);
   const cost = finiteNumber(raw.cost, sid, 'cost', warn);
-  const endedAt =
-    startedAt && durationSeconds !== null ? new Date(startMs + Math.round(durationSeconds * 1000)) : null;
+  // A duration is never negative, so the end is never before the start; an end past 9999 is not shown.
+  const endMs = startedAt && durationSeconds !== null ? startMs + durationSeconds * 1000 : Number.NaN;
+  const endedAt = isNameableInstant(endMs) ? new Date(endMs) : null;
 
   return {
     projectId,
@@ -83,7 +99,7 @@ function normaliseRecord(
     to: stringOrNull(raw.to),
     phoneNumber: stringOrNull(raw.phoneNumber),
     startedAt,
-    durationSeconds: durationSeconds === null ? null : Math.round(durationSeconds),
+    durationSeconds,
     endedAt,
     cost,
     recordingUrls: urls(raw.recordingUrls, sid, warn),
@@ -111,6 +127,19 @@ function finiteNumber(
   return null;
 }
 
+/** Whole seconds from 0 to GraphQL's Int maximum; a negative or larger duration is not one, and is null. */
+function duration(value: unknown, sid: string, warn: (w: RecordWarning) => void): number | null {
+  const n = finiteNumber(value, sid, 'seconds', warn);
+  if (n === null) return null;
+  const seconds = Math.round(n);
+  if (seconds >= 0 && seconds <= MAX_INT) return seconds;
+  warn({ sid, field: 'seconds', value });
+  return null;
+}
+
+/** Only web addresses are recordings: `javascript:`, `data:`, `file:` and the like are dropped. */
+const WEB_URL = /^https?:\/\//i;
+
 function urls(value: unknown, sid: string, warn: (w: RecordWarning) => void): string[] {
   if (value == null) return [];
   if (!Array.isArray(value)) {
@@ -119,7 +148,7 @@ function urls(value: unknown, sid: string, warn: (w: RecordWarning) => void): st
   }
   const out: string[] = [];
   for (const entry of value) {
-    if (typeof entry === 'string' && URL.canParse(entry)) out.push(entry);
+    if (typeof entry === 'string' && WEB_URL.test(entry) && URL.canParse(entry)) out.push(entry);
     else warn({ sid, field: 'recordingUrls', value: entry });
   }
   return out;

@@ -38,7 +38,7 @@ export class RecordSource {
   async fetch(request: UpstreamRequest, options: FetchOptions): Promise<CallRecord[]> {
     const body = await this.run((signal) => this.attempts.history(request, options.credential, signal, options.headers), options);
     if (body === null) return [];
-    return this.normalise(recordsFromBody(body), request.projectId);
+    return this.normalise(recordsFromBody(body, request.pageSize), request.projectId);
   }
 
   /** One call by its SID: the record, or null when the upstream has no such call in the project (404). */

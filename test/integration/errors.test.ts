@@ -117,6 +117,13 @@ describe('errors carry the codes of the error table', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('upstream 429 with a 400-digit Retry-After: retryAfterSeconds is a day, a finite number', async () => {
+    upstream.respondWith(() => ({ status: 429, headers: { 'retry-after': '9'.repeat(400) }, body: { message: 'slow down' } }));
+    const result = await api.execute(CallHistoryPage, { projectId: 'p' });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 86_400 });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('upstream 429 without Retry-After: retried, then RATE_LIMITED', async () => {
     upstream.respondWith(() => ({ status: 429, body: { message: 'slow down' } }));
     const result = await api.execute(CallHistoryPage, { projectId: 'p' });

@@ -1,5 +1,5 @@
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,27 +10,22 @@ import { success, vendorRecord } from '../support/fixtures.js';
 import { CallBySid, CallSids } from '../support/operations.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
 import { startMain } from './main-process.js';
+import { recordSpans } from '../support/spans.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
 describe('tracing with OpenTelemetry', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const exporter = recordSpans();
   let upstream: RecordingUpstream;
   let api: TestApp;
 
   beforeAll(async () => {
-    provider.register();
     upstream = await startRecordingUpstream();
     api = await startTestApp(upstream.url);
   });
   afterAll(async () => {
     await api.close();
     await upstream.close();
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-    propagation.disable();
   });
   beforeEach(() => {
     exporter.reset();

@@ -246,7 +246,8 @@ describe('fault suite: statuses the emulator does not script', () => {
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
-    api = await startTestApp(upstream.url, { ...POLICY_ENV, UPSTREAM_BREAKER_MIN_RPS: '10000' });
+    // A 1 MB body cap: the oversized body below is refused well within the 600 ms attempt, even on a loaded machine.
+    api = await startTestApp(upstream.url, { ...POLICY_ENV, UPSTREAM_BREAKER_MIN_RPS: '10000', UPSTREAM_MAX_RESPONSE_BYTES: '1000000' });
   });
   afterAll(async () => {
     await api.close();
@@ -273,7 +274,7 @@ describe('fault suite: statuses the emulator does not script', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
-  it('a body over the 16 MiB cap: UPSTREAM_BAD_RESPONSE, not read to the end', async () => {
+  it('a body over UPSTREAM_MAX_RESPONSE_BYTES (1 MB here): UPSTREAM_BAD_RESPONSE, not read to the end', async () => {
     const huge = `{"data":[${'"x",'.repeat(4_500_000)}"x"]}`;
     upstream.respondWith(() => ({ rawBody: huge }));
     const result = await api.execute(CallSids, { projectId: 'p', first: 5 }, KEY);

@@ -41,6 +41,13 @@ describe('config', () => {
     }
   });
 
+  it('CURSOR_SECRET: at least 32 characters, and a short one is not echoed', () => {
+    expect(loadConfig({ CURSOR_SECRET: 's'.repeat(32) }).CURSOR_SECRET).toBe('s'.repeat(32));
+    expect(loadConfig({}).CURSOR_SECRET).toBeUndefined();
+    expect(() => loadConfig({ CURSOR_SECRET: 'hunter2-short' })).toThrow(/^CURSOR_SECRET:/);
+    expect(() => loadConfig({ CURSOR_SECRET: 'hunter2-short' })).not.toThrow(/hunter2/);
+  });
+
   it('unknown flags are refused', () => {
     expect(() => loadConfig({}, ['--prot', '1'])).toThrow(/unknown flag --prot/);
   });

@@ -278,6 +278,11 @@ describe('parseRetryAfter', () => {
     ['1.5', undefined],
     ['soon', undefined],
     ['2024-01-30T13:00:05Z', undefined],
+    // Never more than a day: the wait stays a finite number whatever the header says.
+    ['86400', 86_400_000],
+    ['86401', 86_400_000],
+    ['9'.repeat(400), 86_400_000],
+    ['Fri, 31 Dec 9999 23:59:59 GMT', 86_400_000],
   ])('%j → %s', (header, expected) => {
     expect(parseRetryAfter(header, now)).toBe(expected);
   });

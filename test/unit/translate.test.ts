@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ListIdentity } from '../../src/history/query.js';
 import { needsRecordFilter, parseCallHistoryArgs, upstreamFilters } from '../../src/history/translate.js';
@@ -74,6 +75,30 @@ describe('history/translate', () => {
       started: { on: day('2024-02-01') },
       ended: {},
       startedAt: { before: Date.parse('2024-02-01T10:00:00Z') },
+    });
+  });
+
+  describe('day bounds stay within what YYYY-MM-DD can name (0000-01-01 to 9999-12-31)', () => {
+    it('an instant late on 9999-12-31, or a cursor on that day, sends no upper bound instead of +010000-01-01', () => {
+      expect(upstreamFilters(list({ startedAt: { before: Date.parse('9999-12-31T00:00:01Z') } }))).toEqual([]);
+      expect(upstreamFilters(list(), day('9999-12-31') + 1)).toEqual([]);
+      expect(upstreamFilters(list({ startedAt: { before: Date.parse('9999-12-31T00:00:00Z') } }))).toEqual([['startTimeBefore', '9999-12-31']]);
+    });
+
+    it('pre-1970 and year-0000 days are written as YYYY-MM-DD', () => {
+      expect(upstreamFilters(list({ startedAt: { onOrAfter: Date.parse('0000-01-01T00:00:00Z') } }))).toEqual([['startTimeAfter', '0000-01-01']]);
+      expect(upstreamFilters(list(), day('1969-07-20') + 1)).toEqual([['startTimeBefore', '1969-07-21']]);
+    });
+
+    it('whatever the instants, every day sent is YYYY-MM-DD', () => {
+      const instant = fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 });
+      fc.assert(
+        fc.property(fc.option(instant, { nil: undefined }), fc.option(instant, { nil: undefined }), (onOrAfter, before) => {
+          fc.pre(onOrAfter === undefined || before === undefined || before > onOrAfter);
+          const startedAt = { ...(onOrAfter === undefined ? {} : { onOrAfter }), ...(before === undefined ? {} : { before }) };
+          for (const [, value] of upstreamFilters(list({ startedAt })) ?? []) expect(value).toMatch(/^\d{4}-\d\d-\d\d$/);
+        }),
+      );
     });
   });
 });
