@@ -21,7 +21,6 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   example: [],
   server: 'anything',
   main: 'anything',
-  'settings-docs-cli': ['config'],
 };
 
 const SRC = resolve(import.meta.dirname, '../../src');
@@ -43,7 +42,7 @@ function partOf(file: string): string {
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'graphiql-assets' ? [] : sourceFiles(path);
+    if (entry.isDirectory()) return sourceFiles(path);
     return entry.name.endsWith('.ts') ? [path] : [];
   });
 }
