@@ -150,5 +150,5 @@ describe('tracing settings', () => {
         await server.stop();
       }
     }
-  });
+  }, 120_000); // two starts of the real entry point through tsx: slow on a loaded machine
 });
