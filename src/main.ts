@@ -46,14 +46,18 @@ async function main(): Promise<void> {
   logger.info({ url: `${server.url}/graphql`, upstream: new URL(upstreamUrl).origin, emulator: Boolean(emulator) }, 'listening');
   process.stderr.write(`${lines.join('\n')}\n`);
 
-  const shutdown = async () => {
-    await server.close();
+  // A graceful stop: readiness 503, no new connections, in-flight requests finish within SHUTDOWN_GRACE_MS
+  // (exit 0), or are cut when it runs out (exit 1).
+  const shutdown = async (signal: string) => {
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: finishing in-flight requests');
+    const inTime = await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    if (!inTime) logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace time ran out: open connections were cut');
     await emulator?.close();
     await tracing?.shutdown();
-    process.exit(0);
+    process.exit(inTime ? 0 : 1);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 async function startEmbeddedEmulator() {
