@@ -76,6 +76,10 @@ export const SETTINGS = {
   },
   OTEL_SERVICE_NAME: { schema: z.string().min(1).default('call-history-graphql'), help: 'OpenTelemetry: service.name of the spans' },
   MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },
+  METRICS_PORT: {
+    schema: int(0, 65535).optional(),
+    help: 'serve /metrics on this port (same HOST) instead of the API port; unset: /metrics on the API port',
+  },
   CORS_ORIGINS: {
     schema: z
       .string()

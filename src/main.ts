@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
   });
   app.observability.metrics.collectProcessMetrics();
-  const server = await listen(app, config.HOST, config.PORT);
+  const server = await listen(app, config.HOST, config.PORT, { metricsPort: config.METRICS_PORT });
 
   const lines = [`GraphQL API: ${server.url}/graphql (GraphiQL: open it in a browser)`];
   if (emulator) {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
   }
-  lines.push(`Metrics: ${server.url}/metrics   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
+  lines.push(`Metrics: ${server.metricsUrl ?? `${server.url}/metrics`}   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
   // stdout carries only the JSON logs: the banner, for a person at a terminal, goes to stderr.
   logger.info({ url: `${server.url}/graphql`, upstream: new URL(upstreamUrl).origin, emulator: Boolean(emulator) }, 'listening');
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -15,6 +15,7 @@ import { useOfflineGraphiQL } from './plugins/graphiql.js';
 import { useOperationCost } from './plugins/operation-cost.js';
 import { useResponseBounds } from './plugins/response-bounds.js';
 import { drainServer, useStreamsEndOnDrain } from './http/drain.js';
+import { listenMetrics } from './http/metrics-port.js';
 import { corsFor, defaultAllowedHosts, useAllowedHosts } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
@@ -31,6 +32,7 @@ export interface App {
   inFlight: InFlightRequests;
   /** Metrics (also for the response cache's hit/miss counter), readiness and the per-operation observer. */
   observability: Observability;
+  logger: Logger;
   handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   /** The start of a graceful stop: readiness answers 503 and open streams complete. */
   beginDrain(): void;
@@ -71,6 +73,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     client,
     policy,
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+    metricsEndpoint: config.METRICS_PORT === undefined,
   });
   const attempts = {
     history: tracedAttempt(client.post, client.origin, HISTORY_PATH, (request) => ({
@@ -192,6 +195,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     source,
     inFlight,
     observability,
+    logger,
     handle,
     beginDrain: () => {
       observability.readiness.stop();
@@ -206,6 +210,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Where `/metrics` answers when it has a port of its own (METRICS_PORT). */
+  metricsUrl?: string;
   /** Stops at once: every connection is cut. */
   close(): Promise<void>;
   /**
@@ -215,7 +221,12 @@ export interface RunningServer {
   shutdown(graceMs: number): Promise<boolean>;
 }
 
-export async function listen(app: App, host: string, port: number): Promise<RunningServer> {
+export interface ListenOptions {
+  /** Serve `/metrics` on this port instead (METRICS_PORT); the app must have been built without its endpoint. */
+  metricsPort?: number | undefined;
+}
+
+export async function listen(app: App, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
   const server = createServer(app.handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -224,19 +235,29 @@ export async function listen(app: App, host: string, port: number): Promise<Runn
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const metrics =
+    options.metricsPort === undefined
+      ? undefined
+      : await listenMetrics(host, options.metricsPort, () => app.observability.metrics.expose(), (error) =>
+          app.logger.error({ err: error }, 'collecting metrics failed'),
+        );
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await metrics?.close();
       await app.close();
     },
     shutdown: async (graceMs) => {
       app.beginDrain();
       const inTime = await drainServer(server, graceMs);
+      // Scraped until the API's connections are done, so the drain itself shows in the metrics.
+      await metrics?.close();
       await app.close();
       return inTime;
     },

@@ -150,5 +150,5 @@ describe('tracing settings', () => {
         await server.stop();
       }
     }
-  });
+  }, 120_000); // two processes of the real entry point: slow to start on a loaded machine
 });

@@ -37,6 +37,8 @@ describe('operation limits (graphql-armor and the operation cost), body limit, b
     const { json } = await app.post(body, API_KEY);
     expect(codes(json)).toEqual([code]);
     expect(messages(json)).toMatch(message);
+    // A limit is not a syntax error (graphql-armor's own wording says it is).
+    expect(messages(json)).not.toMatch(/Syntax Error/);
     expect(json.data).toBeUndefined();
     expect(upstream.requests).toHaveLength(0);
   }
