@@ -51,6 +51,10 @@ export const SETTINGS = {
     secret: true,
     help: 'the key that signs cursors (at least 32 characters), the same on every replica; unset: a random key per process, so cursors do not survive a restart or cross replicas',
   },
+  UPSTREAM_MAX_REQUESTS_PER_OPERATION: {
+    schema: int(1, 100_000).default(100),
+    help: 'upstream requests one GraphQL operation may make in all (UPSTREAM_REQUEST_LIMIT beyond)',
+  },
   RESPONSE_CACHE_TTL_MS: { schema: int(0, 86_400_000).default(0), help: 'response cache, keyed by a hash of the credential; 0 = off' },
   REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), secret: true, help: 'share the response cache between replicas' },
   LOG_LEVEL: {
@@ -72,6 +76,32 @@ export const SETTINGS = {
   },
   OTEL_SERVICE_NAME: { schema: z.string().min(1).default('call-history-graphql'), help: 'OpenTelemetry: service.name of the spans' },
   MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },
+  METRICS_PORT: {
+    schema: int(0, 65535).optional(),
+    help: 'serve /metrics on this port (same HOST) instead of the API port; unset: /metrics on the API port',
+  },
+  CORS_ORIGINS: {
+    schema: z
+      .string()
+      .refine((value) => {
+        try {
+          parseOrigins(value);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected comma-separated origins such as https://app.example.com')
+      .optional(),
+    help: 'comma-separated origins a browser page may call from (with credentials); unset: no cross-origin access',
+  },
+  ALLOWED_HOSTS: {
+    schema: z.string().optional(),
+    help: 'with UPSTREAM_API_KEY: host names the Host header may name (DNS rebinding protection); unset: HOST and the localhost forms; * = any',
+  },
+  SHUTDOWN_GRACE_MS: {
+    schema: int(0, 600_000).default(10_000),
+    help: 'on SIGTERM/SIGINT: readiness 503, stop accepting, let in-flight requests finish for this long, then exit',
+  },
   GRAPHIQL: { schema: bool.default(true), help: 'serve GraphiQL on GET /graphql from a browser' },
   INTROSPECTION: { schema: bool.default(true), help: 'allow introspection queries' },
   TRUSTED_DOCUMENTS: {
@@ -81,8 +111,33 @@ export const SETTINGS = {
   MAX_DEPTH: { schema: int(1, 100).default(8), help: 'graphql-armor: the deepest selection allowed' },
   MAX_ALIASES: { schema: int(1, 1000).default(15), help: 'graphql-armor: aliases per operation' },
   MAX_TOKENS: { schema: int(10, 100_000).default(1_000), help: 'graphql-armor: tokens per operation' },
-  MAX_COST: { schema: int(10, 1_000_000).default(5_000), help: 'graphql-armor: the operation cost limit' },
+  MAX_COST: {
+    schema: int(10, 100_000_000).default(50_000),
+    help: 'the operation cost limit, variables applied: 1 per field, list fields of a page × first, _entities × representations (MAX_COST_EXCEEDED beyond)',
+  },
+  MAX_ENTITY_REPRESENTATIONS: {
+    schema: int(1, 100_000).default(100),
+    help: '_entities representations one operation may ask for (BAD_USER_INPUT beyond)',
+  },
+  MAX_RESPONSE_BYTES: {
+    schema: int(1_024, 500_000_000).default(10_000_000),
+    help: 'the largest serialised GraphQL response (RESPONSE_TOO_LARGE beyond)',
+  },
 } as const;
+
+/** CORS_ORIGINS as a list: comma-separated origins, each `scheme://host[:port]` as a browser sends it. */
+export function parseOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      const url = new URL(origin);
+      if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) throw new Error(`not an origin: ${origin}`);
+      return url.origin;
+    });
+}
 
 type Settings = typeof SETTINGS;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };

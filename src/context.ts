@@ -16,6 +16,11 @@ export interface Context {
   readonly records: UpstreamRecords | null;
   /** Signs and checks cursors: CURSOR_SECRET, or a key of this process. */
   readonly cursorKey: KeyObject;
+  /**
+   * When this request's deadline passes (epoch ms): UPSTREAM_TIMEOUT_MS after it arrived. It bounds the upstream
+   * work and is checked again before the response is serialised.
+   */
+  readonly deadlineAt: number;
 }
 
 export interface ContextDependencies {
@@ -37,6 +42,7 @@ export function createContextFactory(deps: ContextDependencies) {
     const observation = deps.observe?.(request);
     const requestId = observation?.requestId ?? requestIdFrom(request.headers);
     const credential = credentialOf(request.headers, deps.serverApiKey);
+    const deadlineAt = Date.now() + deps.session.timeoutMs;
     let logger: Logger | undefined;
     let session: UpstreamRecords | undefined;
     const requestLogger = () =>
@@ -47,12 +53,13 @@ export function createContextFactory(deps: ContextDependencies) {
     };
 
     const open = (held: Credential) =>
-      (session ??= openSession(deps.session, { credential: held, requestId, signal: request.signal, onAttempt }));
+      (session ??= openSession(deps.session, { credential: held, requestId, signal: request.signal, deadlineAt, onAttempt }));
 
     return {
       requestId,
       credential,
       cursorKey: deps.cursorKey,
+      deadlineAt,
       get logger() {
         return requestLogger();
       },

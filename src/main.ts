@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
   });
   app.observability.metrics.collectProcessMetrics();
-  const server = await listen(app, config.HOST, config.PORT);
+  const server = await listen(app, config.HOST, config.PORT, { metricsPort: config.METRICS_PORT });
 
   const lines = [`GraphQL API: ${server.url}/graphql (GraphiQL: open it in a browser)`];
   if (emulator) {
@@ -41,19 +41,23 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
   }
-  lines.push(`Metrics: ${server.url}/metrics   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
+  lines.push(`Metrics: ${server.metricsUrl ?? `${server.url}/metrics`}   Health: ${server.url}/health   Readiness: ${server.url}/readiness`);
   // stdout carries only the JSON logs: the banner, for a person at a terminal, goes to stderr.
   logger.info({ url: `${server.url}/graphql`, upstream: new URL(upstreamUrl).origin, emulator: Boolean(emulator) }, 'listening');
   process.stderr.write(`${lines.join('\n')}\n`);
 
-  const shutdown = async () => {
-    await server.close();
+  // A graceful stop: readiness 503, no new connections, in-flight requests finish within SHUTDOWN_GRACE_MS
+  // (exit 0), or are cut when it runs out (exit 1).
+  const shutdown = async (signal: string) => {
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: finishing in-flight requests');
+    const inTime = await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    if (!inTime) logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace time ran out: open connections were cut');
     await emulator?.close();
     await tracing?.shutdown();
-    process.exit(0);
+    process.exit(inTime ? 0 : 1);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 async function startEmbeddedEmulator() {

@@ -5,12 +5,18 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { type Config, parseOrigins } from './config.js';
 import { type Context, createContextFactory } from './context.js';
 import { cursorKey } from './history/cursor.js';
 import { subgraphSchema } from './schema/index.js';
+import { MAX_FIRST } from './history/translate.js';
 import { createErrorPipeline } from './plugins/errors.js';
 import { useOfflineGraphiQL } from './plugins/graphiql.js';
+import { useOperationCost } from './plugins/operation-cost.js';
+import { useResponseBounds } from './plugins/response-bounds.js';
+import { drainServer, useStreamsEndOnDrain } from './http/drain.js';
+import { listenMetrics } from './http/metrics-port.js';
+import { corsFor, defaultAllowedHosts, useAllowedHosts } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
@@ -26,7 +32,10 @@ export interface App {
   inFlight: InFlightRequests;
   /** Metrics (also for the response cache's hit/miss counter), readiness and the per-operation observer. */
   observability: Observability;
+  logger: Logger;
   handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  /** The start of a graceful stop: readiness answers 503 and open streams complete. */
+  beginDrain(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +73,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     client,
     policy,
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+    metricsEndpoint: config.METRICS_PORT === undefined,
   });
   const attempts = {
     history: tracedAttempt(client.post, client.origin, HISTORY_PATH, (request) => ({
@@ -84,13 +94,15 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       maxAliases: { n: config.MAX_ALIASES, exposeLimits: true, onReject },
       // Yoga itself codes a document refused while parsing: GRAPHQL_PARSE_FAILED.
       maxTokens: { n: config.MAX_TOKENS, exposeLimits: true },
-      costLimit: { maxCost: config.MAX_COST, exposeLimits: true, onReject },
+      // The cost is computed with the variables applied, by useOperationCost below.
+      costLimit: { enabled: false },
       maxDirectives: { n: 50, onReject },
       blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
     // Before the error pipeline, the observer and the response cache: they see the manifest's document, not the documentId.
     trustedDocuments,
+    useOperationCost({ maxCost: config.MAX_COST, maxRepresentations: config.MAX_ENTITY_REPRESENTATIONS, maxFirst: MAX_FIRST }),
     errors.plugin,
     // After the error pipeline: it reads the codes that plugin decides.
     observability.operations.plugin,
@@ -128,7 +140,17 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       }),
     );
   }
+  if (config.UPSTREAM_API_KEY !== undefined) {
+    // Anyone who reaches the server reads with the server's key: a page whose host name points here must not.
+    const allowed = config.ALLOWED_HOSTS?.split(',').map((host) => host.trim()).filter(Boolean) ?? defaultAllowedHosts(config.HOST);
+    // After the readiness and metrics endpoints (probes and scrapers use addresses), before everything else.
+    plugins.splice(observability.plugins.length, 0, useAllowedHosts(allowed));
+  }
+  const draining = new AbortController();
+  plugins.push(useStreamsEndOnDrain(draining.signal));
   if (options.plugins) plugins.push(...options.plugins);
+  // Last: it measures the response as serialised.
+  plugins.push(useResponseBounds({ maxResponseBytes: config.MAX_RESPONSE_BYTES, logger }));
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema: subgraphSchema,
@@ -138,6 +160,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
         inFlight,
         timeoutMs: config.UPSTREAM_TIMEOUT_MS,
         maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT,
+        maxRequests: config.UPSTREAM_MAX_REQUESTS_PER_OPERATION,
         maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
       },
       logger,
@@ -149,6 +172,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     // Yoga's own liveness check: 200 while the process serves requests.
     healthCheckEndpoint: '/health',
     landingPage: false,
+    cors: corsFor(parseOrigins(config.CORS_ORIGINS)),
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
     maskedErrors: { isDev: config.NODE_ENV === 'development', maskError: errors.maskError },
@@ -171,7 +195,12 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     source,
     inFlight,
     observability,
+    logger,
     handle,
+    beginDrain: () => {
+      observability.readiness.stop();
+      draining.abort();
+    },
     close: async () => {
       await Promise.all([client.close(), responseCache?.close()]);
     },
@@ -181,10 +210,23 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Where `/metrics` answers when it has a port of its own (METRICS_PORT). */
+  metricsUrl?: string;
+  /** Stops at once: every connection is cut. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully: readiness 503, no new connections, in-flight requests finish and open streams complete,
+   * idle keep-alive sockets close; after `graceMs` the rest is cut. True when everything ended in time.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
-export async function listen(app: App, host: string, port: number): Promise<RunningServer> {
+export interface ListenOptions {
+  /** Serve `/metrics` on this port instead (METRICS_PORT); the app must have been built without its endpoint. */
+  metricsPort?: number | undefined;
+}
+
+export async function listen(app: App, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
   const server = createServer(app.handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -193,15 +235,31 @@ export async function listen(app: App, host: string, port: number): Promise<Runn
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const metrics =
+    options.metricsPort === undefined
+      ? undefined
+      : await listenMetrics(host, options.metricsPort, () => app.observability.metrics.expose(), (error) =>
+          app.logger.error({ err: error }, 'collecting metrics failed'),
+        );
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await metrics?.close();
       await app.close();
+    },
+    shutdown: async (graceMs) => {
+      app.beginDrain();
+      const inTime = await drainServer(server, graceMs);
+      // Scraped until the API's connections are done, so the drain itself shows in the metrics.
+      await metrics?.close();
+      await app.close();
+      return inTime;
     },
   };
 }

@@ -13,6 +13,14 @@ const CODES = {
   UPSTREAM_TIMEOUT: 'server',
   UPSTREAM_BAD_RESPONSE: 'server',
   PAGINATION_LIMIT: 'caller',
+  /** The operation's cost, with its variables applied, is over MAX_COST. */
+  MAX_COST_EXCEEDED: 'caller',
+  /** The operation needed more upstream requests than UPSTREAM_MAX_REQUESTS_PER_OPERATION. */
+  UPSTREAM_REQUEST_LIMIT: 'caller',
+  /** The serialised response would be larger than MAX_RESPONSE_BYTES. */
+  RESPONSE_TOO_LARGE: 'caller',
+  /** With UPSTREAM_API_KEY: the request's Host header names a host not in ALLOWED_HOSTS (HTTP 421). */
+  HOST_NOT_ALLOWED: 'caller',
   /** Trusted documents are on (TRUSTED_DOCUMENTS) and the request sent a document, or no documentId. */
   PERSISTED_QUERY_ONLY: 'caller',
   /** The documentId is not in the trusted-documents manifest. */

@@ -23,6 +23,8 @@ export interface ObservabilityOptions {
   /** What a readiness probe asks (without any credential). */
   client: UpstreamClient;
   probeTimeoutMs: number;
+  /** Answer `/metrics` on the API's port (false when METRICS_PORT gives it a port of its own). */
+  metricsEndpoint?: boolean;
 }
 
 export interface Observability {
@@ -96,7 +98,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
           );
         },
       }),
-      useMetricsEndpoint(metrics, logger),
+      ...(options.metricsEndpoint === false ? [] : [useMetricsEndpoint(metrics, logger)]),
     ],
   };
 }

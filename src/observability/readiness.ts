@@ -43,6 +43,7 @@ const isAnswer = (status: number): boolean => status >= 100 && status < 500;
 export class Readiness {
   private lastAnswerAt: number | undefined;
   private probing: Promise<ProbeResult> | undefined;
+  private stopping = false;
   private readonly now: () => number;
 
   constructor(private readonly options: ReadinessOptions) {
@@ -54,8 +55,14 @@ export class Readiness {
     if (/^\d{3}$/.test(outcome) && isAnswer(Number(outcome))) this.lastAnswerAt = this.now();
   }
 
+  /** The server is shutting down: from now on every check answers not ready, so load balancers stop sending. */
+  stop(): void {
+    this.stopping = true;
+  }
+
   async check(): Promise<ReadinessReport> {
     const before = this.options.breakerState();
+    if (this.stopping) return this.report(false, before, 'not checked', 'the server is shutting down');
     if (before === 'closed' && this.answeredRecently()) return this.report(true, before, 'answered recently');
     if (before === 'half-open') {
       return this.report(false, before, 'not checked', 'the upstream circuit breaker is half-open: a trial request is under way');

@@ -41,6 +41,8 @@ const MIN_UNQUOTED_LENGTH = 6;
 /** Enough for any real operation's variables; a flood of values is not scanned past it. */
 const MAX_VISITED = 10_000;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+/** graphql-armor words its limits as syntax errors ("Syntax Error: Aliases limit of 15 exceeded"): they are not. */
+const LIMIT_AS_SYNTAX_ERROR = /^Syntax Error: (?=.*\blimit of \d+ exceeded)/;
 export const ELIDED_VALUE = '[value]';
 
 /**
@@ -101,6 +103,7 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
         echoes ??= stringsOf(variablesOf.get(request) ?? {}).filter((value) => !schemaNames.has(value));
         let message = elide(error.message, echoes);
         if (options.hideSuggestions) message = message.replace(SUGGESTION, '').trim();
+        message = message.replace(LIMIT_AS_SYNTAX_ERROR, '');
         const echo = error.extensions !== undefined && 'originalError' in error.extensions;
         if (code === error.extensions?.code && message === error.message && !echo) return error;
         changed = true;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,13 @@ export function useOfflineGraphiQL({ endpoint, options }: GraphiQLPluginOptions)
     .replace(REMOTE_FAVICON, '<link rel=icon href="data:,">')
     .replace('Loading __TITLE__...', 'Loading GraphiQL...')
     .replace(CDN_DIST, `graphiql/${version}/`);
+  const pageHeaders = {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': contentSecurityPolicy(page),
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
 
   // The assets this plugin answered with: they hold no caller data, and stay cacheable for good.
   const served = new WeakSet<Response>();
@@ -64,7 +72,7 @@ export function useOfflineGraphiQL({ endpoint, options }: GraphiQLPluginOptions)
         });
       }
       if ((url.pathname === endpoint || url.pathname === `${endpoint}/`) && shouldRenderGraphiQL(request)) {
-        endResponse(new fetchAPI.Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+        endResponse(new fetchAPI.Response(page, { headers: pageHeaders }));
       }
       return undefined;
     },
@@ -73,6 +81,29 @@ export function useOfflineGraphiQL({ endpoint, options }: GraphiQLPluginOptions)
       if (served.has(response)) response.headers.set('cache-control', IMMUTABLE);
     },
   };
+}
+
+/**
+ * The page's Content-Security-Policy: scripts only from this server and the page's own inline scripts (by
+ * hash), requests only to this server, no framing (with `X-Frame-Options: DENY` for older browsers), no plugins,
+ * forms or base URL. The editor's styles are inline and its workers may start from blobs.
+ */
+export function contentSecurityPolicy(page: string): string {
+  const inline = [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (match) => `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${inline.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
 }
 
 /** One asset, read on first demand and compressed once when a client asks for gzip (5 MB of script become 1.5 MB). */

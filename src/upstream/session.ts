@@ -1,5 +1,6 @@
 import { bulkhead } from 'cockatiel';
 import type { UpstreamRecords } from '../domain/request.js';
+import { AppError, ErrorCode } from '../domain/errors.js';
 import { type Credential, scopeOf } from './credential.js';
 import { UpstreamFailure, toAppError } from './errors.js';
 import { SeenCalls, createCallLoader } from './call-loader.js';
@@ -14,6 +15,8 @@ export interface SessionSettings {
   timeoutMs: number;
   /** Upstream requests one GraphQL request may have in flight at once (UPSTREAM_MAX_IN_FLIGHT). */
   maxInFlight: number;
+  /** Upstream requests one GraphQL request may make in all (UPSTREAM_MAX_REQUESTS_PER_OPERATION). */
+  maxRequests: number;
   /** The most rows one upstream request may ask for (UPSTREAM_MAX_PAGE_SIZE). */
   maxPageSize: number;
 }
@@ -24,6 +27,8 @@ export interface SessionCaller {
   requestId: string;
   /** The incoming request's signal: aborts when the caller disconnects. */
   signal: AbortSignal;
+  /** When the request's deadline passes (epoch ms): it started when the request arrived. */
+  deadlineAt: number;
   /** Told of each HTTP attempt: its status or failure kind, and its latency. */
   onAttempt?: (outcome: string, durationMs: number) => void;
 }
@@ -34,18 +39,19 @@ export interface SessionCaller {
  *
  * 1. the per-operation loader: identical requests of the operation become one, smaller ones are sliced from
  *    a larger one (`createRecordsLoader`);
- * 2. the request's deadline, started by its first upstream request, which also ends when the caller leaves;
- * 3. the request's bulkhead: at most `maxInFlight` upstream requests at once, the others wait;
- * 4. in-flight sharing: an identical request of another operation with the same credential is joined
+ * 2. the request's budget: at most `maxRequests` upstream requests in all (UPSTREAM_REQUEST_LIMIT beyond);
+ * 3. the request's deadline, counted from the request's arrival, so in-process work between pages counts too;
+ *    it also ends when the caller leaves;
+ * 4. the request's bulkhead: at most `maxInFlight` upstream requests at once, the others wait;
+ * 5. in-flight sharing: an identical request of another operation with the same credential is joined
  *    (`InFlightRequests`);
- * 5. the source (`RecordSource`): retries, attempt timeout, circuit breaker and connection bulkhead, then
+ * 6. the source (`RecordSource`): retries, attempt timeout, circuit breaker and connection bulkhead, then
  *    the HTTP attempt itself and normalisation;
- * 6. failure mapping: whatever failed becomes the AppError the caller sees (`toAppError`).
+ * 7. failure mapping: whatever failed becomes the AppError the caller sees (`toAppError`).
  *
  * A call by SID takes the same path with its own per-operation loader (`createCallLoader`), which first looks
- * in the history pages this operation has read of the same project (`SeenCalls`). Steps 2, 3 and 6 are one
- * function, `upstreamCall`, that every upstream request of the operation passes through: a per-operation cap
- * on upstream requests belongs there.
+ * in the history pages this operation has read of the same project (`SeenCalls`). Steps 2, 3, 4 and 7 are one
+ * function, `upstreamCall`, that every upstream request of the operation passes through.
  */
 export function openSession(settings: SessionSettings, caller: SessionCaller): UpstreamRecords {
   const { source, inFlight } = settings;
@@ -53,20 +59,30 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
   const headers = { 'x-request-id': caller.requestId };
   const operationBulkhead = bulkhead(settings.maxInFlight, Number.MAX_SAFE_INTEGER);
 
-  let deadline: { signal: AbortSignal; at: number } | undefined;
-  const startDeadline = () =>
-    (deadline ??= {
-      at: Date.now() + settings.timeoutMs,
-      signal: AbortSignal.any([nativeSignalOf(caller.signal), AbortSignal.timeout(settings.timeoutMs)]),
-    });
+  const at = caller.deadlineAt;
+  let deadlineSignal: AbortSignal | undefined;
+  let requests = 0;
 
   const upstreamCall = async <T>(send: (signal: AbortSignal, deadlineAt: number) => Promise<T>): Promise<T> => {
-    const { signal, at } = startDeadline();
+    if (++requests > settings.maxRequests) {
+      throw new AppError(
+        ErrorCode.UPSTREAM_REQUEST_LIMIT,
+        `This operation needs more than ${settings.maxRequests} upstream requests (UPSTREAM_MAX_REQUESTS_PER_OPERATION); ` +
+          'ask for fewer pages, aliases or entities per operation.',
+        { limit: settings.maxRequests },
+      );
+    }
+    // Checked before each request, not only by the timer: a busy process may run its timers late.
+    if (Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+    const signal = (deadlineSignal ??= AbortSignal.any([
+      nativeSignalOf(caller.signal),
+      AbortSignal.timeout(Math.max(1, at - Date.now())),
+    ]));
     try {
       return await operationBulkhead.execute(() => send(signal, at), signal);
     } catch (error) {
       if (error instanceof UpstreamFailure) throw toAppError(error);
-      if (signal.aborted) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+      if (signal.aborted || Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
       throw error;
     }
   };

@@ -13,6 +13,7 @@ const MAY_IMPORT: Record<string, readonly string[] | 'anything'> = {
   upstream: ['domain', 'config', 'logger'],
   observability: ['domain', 'upstream', 'config', 'logger'],
   plugins: ['domain', 'upstream', 'config', 'logger'],
+  http: ['domain', 'config'],
   schema: ['domain', 'history', 'calls', 'context'],
   context: ['domain', 'upstream', 'observability', 'config', 'logger'],
   emulator: [],

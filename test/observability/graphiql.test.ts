@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,23 @@ describe('GraphiQL page and its assets', () => {
   afterAll(async () => {
     await api.close();
     await upstream.close();
+  });
+
+  it('is sent with a Content-Security-Policy that allows only this server and its own inline scripts, and no framing', async () => {
+    const response = await request(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
+    const body = await response.body.text();
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    const csp = String(response.headers['content-security-policy']);
+    const directives = Object.fromEntries(csp.split(/;\s*/).map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(directives['connect-src']).toEqual(["'self'"]);
+    const inlineHashes = [...body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+      (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+    );
+    expect(inlineHashes.length).toBeGreaterThan(0);
+    expect(directives['script-src']!.sort()).toEqual(["'self'", ...inlineHashes].sort());
+    expect(csp).not.toMatch(/unsafe-eval|\*/);
   });
 
   const assetPaths = () => [...page.matchAll(/(?:href=|src=|:")(graphiql\/[^\s>"]+)/g)].map((m) => m[1]!);

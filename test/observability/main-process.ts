@@ -54,6 +54,10 @@ export interface RunningMain {
   stdout(): string;
   stderr(): string;
   stop(): Promise<void>;
+  /** Sends a signal to the process. */
+  kill(signal: NodeJS.Signals): void;
+  /** The exit code, once the process has exited (null when a signal ended it). */
+  exited: Promise<number | null>;
 }
 
 /** Starts the server the way `npm start` does, on a free port, and waits until it prints where it listens. */
@@ -89,6 +93,8 @@ export async function startMain(
     url,
     stdout: () => stdout,
     stderr: () => stderr,
+    kill: (signal) => void child.kill(signal),
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

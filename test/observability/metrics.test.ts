@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
+import { createApp, listen } from '../../src/server.js';
+import { startRecordingUpstream } from '../support/recording-upstream.js';
 import { success, vendorRecord } from '../support/fixtures.js';
 import { CallSids } from '../support/operations.js';
 import { recordingStacks } from '../support/recording-stack.js';
@@ -125,5 +130,39 @@ describe('operation labels', () => {
     expect(new Set(labels).size).toBe(201);
     expect(labels.filter((label) => label === 'other')).toHaveLength(50);
     expect(m.operationLabel('Operation0')).toBe('Operation0');
+  });
+});
+
+describe('METRICS_PORT', () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  it('serves /metrics on its own port; the API port no longer answers it', async () => {
+    const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
+    open.push(upstream);
+    const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0' });
+    const app = createApp({ ...config, UPSTREAM_URL: upstream.url }, createLogger('silent'));
+    const server = await listen(app, '127.0.0.1', 0, { metricsPort: config.METRICS_PORT });
+    open.push(server);
+    expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(server.metricsUrl).not.toContain(new URL(server.url).port);
+
+    const answer = await request(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify({ query: 'query CallSids { callHistory(projectId: "p") { nodes { sid } } }' }),
+    });
+    await answer.body.dump();
+    const metrics = await scrape(server.metricsUrl!.replace(/\/metrics$/, ''));
+    expect(metrics.value('graphql_requests_total', { operation: 'CallSids', type: 'query' })).toBe(1);
+
+    const onApiPort = await request(`${server.url}/metrics`);
+    await onApiPort.body.dump();
+    expect(onApiPort.statusCode).not.toBe(200);
+    const otherPath = await request(server.metricsUrl!.replace(/\/metrics$/, '/graphql'));
+    await otherPath.body.dump();
+    expect(otherPath.statusCode).toBe(404);
   });
 });

@@ -10,7 +10,7 @@ const codes = (json: Json) => (json.errors ?? []).map((e) => e.extensions?.code)
 const messages = (json: Json) => (json.errors ?? []).map((e) => e.message).join('\n');
 const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: callHistory(projectId: "p", first: 1) { pageInfo { hasNextPage } }`).join(' ')} }`;
 
-describe('operation limits (graphql-armor), body limit, batching and CSRF', () => {
+describe('operation limits (graphql-armor and the operation cost), body limit, batching and CSRF', () => {
   let upstream: RecordingUpstream;
   let api: TestApp;
   const started: TestApp[] = [];
@@ -37,6 +37,8 @@ describe('operation limits (graphql-armor), body limit, batching and CSRF', () =
     const { json } = await app.post(body, API_KEY);
     expect(codes(json)).toEqual([code]);
     expect(messages(json)).toMatch(message);
+    // A limit is not a syntax error (graphql-armor's own wording says it is).
+    expect(messages(json)).not.toMatch(/Syntax Error/);
     expect(json.data).toBeUndefined();
     expect(upstream.requests).toHaveLength(0);
   }
@@ -71,14 +73,18 @@ describe('operation limits (graphql-armor), body limit, batching and CSRF', () =
     await expectRefused(api, { query }, 'GRAPHQL_PARSE_FAILED', /Token limit of 1000 exceeded/);
   });
 
-  it('cost: MAX_COST refuses an expensive operation', async () => {
+  it('cost: MAX_COST refuses an expensive operation, literal or variable `first` alike, with its own code', async () => {
     const cheap = await startApp({ MAX_COST: '20' });
+    const selection = '{ edges { cursor node { sid status from to startedAt cost raw data } } }';
+    await expectRefused(cheap, { query: `{ callHistory(projectId: "p", first: 2) ${selection} }` }, 'MAX_COST_EXCEEDED', /would cost 23, more than the limit of 20 \(MAX_COST\)/);
     await expectRefused(
       cheap,
-      { query: '{ callHistory(projectId: "p") { edges { cursor node { sid status from to startedAt cost raw data } } } }' },
-      'GRAPHQL_VALIDATION_FAILED',
-      /Query Cost limit of 20 exceeded/,
+      { query: `query ($f: Int) { callHistory(projectId: "p", first: $f) ${selection} }`, variables: { f: 2 } },
+      'MAX_COST_EXCEEDED',
+      /would cost 23, more than the limit of 20 \(MAX_COST\)/,
     );
+    const { json } = await cheap.post({ query: '{ callHistory(projectId: "p", first: 2) { nodes { sid } } }' }, API_KEY);
+    expect(json.errors).toBeUndefined();
   });
 
   it('directives: more than 50 are refused', async () => {

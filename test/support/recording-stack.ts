@@ -39,3 +39,34 @@ export function sharedRecordingStack(env: Record<string, string> = {}): { readon
   });
   return stack;
 }
+
+/**
+ * One recording upstream for a describe block (answering one vendor record until told otherwise), and servers in
+ * front of it that its tests start; its recorded requests are cleared before each test, and everything is closed
+ * after the block. Call at the top of a describe block.
+ */
+export function sharedRecordingUpstream(): { readonly upstream: RecordingUpstream; startApp(env?: Record<string, string>): Promise<TestApp> } {
+  let upstream: RecordingUpstream | undefined;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    upstream = await startRecordingUpstream(() => success([vendorRecord()]));
+  });
+  afterAll(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await upstream?.close();
+  });
+  beforeEach(() => {
+    upstream!.requests.length = 0;
+    upstream!.respondWith(() => success([vendorRecord()]));
+  });
+  return {
+    get upstream() {
+      return upstream!;
+    },
+    async startApp(env = {}) {
+      const app = await startTestApp(upstream!.url, env);
+      apps.push(app);
+      return app;
+    },
+  };
+}
