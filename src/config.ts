@@ -62,6 +62,10 @@ export const SETTINGS = {
     help: 'pino log level',
   },
   NODE_ENV: { schema: z.string().optional(), help: 'production: masks unexpected errors and hides field suggestions' },
+  OTEL_SDK_DISABLED: {
+    schema: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), bool).default(false),
+    help: 'OpenTelemetry: true turns tracing off, whatever else is set',
+  },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
     help: 'OpenTelemetry: base URL of the OTLP/HTTP collector (traces go to its /v1/traces); setting it turns tracing on',
@@ -73,6 +77,14 @@ export const SETTINGS = {
   OTEL_TRACES_EXPORTER: {
     schema: z.enum(['otlp', 'console', 'none']).optional(),
     help: 'OpenTelemetry: otlp, console (spans on stdout) or none; unset: otlp when an endpoint is set, else off',
+  },
+  OTEL_EXPORTER_OTLP_PROTOCOL: {
+    schema: z.enum(['http/protobuf', 'http/json']).optional(),
+    help: 'OpenTelemetry: the OTLP encoding, http/protobuf (the default) or http/json; grpc is not bundled',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: {
+    schema: z.enum(['http/protobuf', 'http/json']).optional(),
+    help: 'OpenTelemetry: the OTLP encoding of traces, instead of OTEL_EXPORTER_OTLP_PROTOCOL',
   },
   OTEL_SERVICE_NAME: { schema: z.string().min(1).default('call-history-graphql'), help: 'OpenTelemetry: service.name of the spans' },
   MAX_REQUEST_BODY_BYTES: { schema: int(1_024, 100_000_000).default(1_000_000), help: 'the largest GraphQL request body accepted (413 beyond)' },

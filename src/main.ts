@@ -11,10 +11,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(process.env, argv);
-  const logger = createLogger(config.LOG_LEVEL);
   // Off unless the OTEL_* settings ask for it; registered before any request can start a span.
-  const tracing = startTracing(config, process.env.npm_package_version);
-  if (tracing) logger.info({ exporter: config.OTEL_TRACES_EXPORTER ?? 'otlp', otelServiceName: config.OTEL_SERVICE_NAME }, 'tracing on');
+  const tracing = await startTracing(config, process.env.npm_package_version);
+  const logger = createLogger(config.LOG_LEVEL, undefined, { traceIds: tracing !== undefined });
+  if (tracing) logger.info({ tracing: tracing.choice, otelServiceName: config.OTEL_SERVICE_NAME }, 'tracing on');
   if (!config.CURSOR_SECRET) {
     logger.info('CURSOR_SECRET is unset: cursors are signed with a random key of this process, so they do not survive a restart or cross replicas');
   }

@@ -175,8 +175,11 @@ export class OperationObserver {
       upstream: { attempts: upstream.attempts, durationMs: Math.round(upstream.durationMs * 10) / 10, outcomes: upstream.outcomes },
       ...(errorCodes.length > 0 ? { errors: errorCodes } : {}),
     };
-    if (errorCodes.some((code) => SERVER_SIDE_CODES.has(code))) logger.warn(entry, 'graphql request failed');
-    else logger.info(entry, 'graphql request');
+    // Within the operation's span, so that a logger with trace ids gives this line the span's.
+    context.with(observation.traceContext, () => {
+      if (errorCodes.some((code) => SERVER_SIDE_CODES.has(code))) logger.warn(entry, 'graphql request failed');
+      else logger.info(entry, 'graphql request');
+    });
   }
 }
 

@@ -1,13 +1,4 @@
 import { type Attributes, SpanKind, SpanStatusCode, context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NodeTracerProvider,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
 import type { Attempt } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 import { outcomeOf } from '../upstream/source.js';
@@ -18,11 +9,19 @@ export const TRACER_NAME = 'call-history-graphql';
 export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
 
 export interface TracingSettings {
+  OTEL_SDK_DISABLED?: boolean | undefined;
   OTEL_TRACES_EXPORTER?: 'otlp' | 'console' | 'none' | undefined;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_PROTOCOL?: OtlpProtocol | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: OtlpProtocol | undefined;
   OTEL_SERVICE_NAME: string;
 }
+
+/** The OTLP encodings this server can send (over HTTP); gRPC is not bundled. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export type TracingChoice = { exporter: 'console' } | { exporter: 'otlp'; protocol: OtlpProtocol; url: string | undefined };
 
 export interface Tracing {
   /** Sends the spans still buffered and stops exporting. */
@@ -31,15 +30,24 @@ export interface Tracing {
 
 /**
  * Tracing is off unless the standard variables ask for it: an OTLP endpoint, or OTEL_TRACES_EXPORTER set to
- * `otlp` or `console` (`none` turns it off whatever else is set).
+ * `otlp` or `console`. OTEL_SDK_DISABLED=true, or OTEL_TRACES_EXPORTER=none, turns it off whatever else is set.
+ * The protocol is OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else the
+ * specification's default, http/protobuf.
  */
-export function tracingExporter(settings: TracingSettings): 'otlp' | 'console' | undefined {
-  if (settings.OTEL_TRACES_EXPORTER === 'none') return undefined;
-  if (settings.OTEL_TRACES_EXPORTER) return settings.OTEL_TRACES_EXPORTER;
-  return settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || settings.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : undefined;
+export function tracingChoice(settings: TracingSettings): TracingChoice | undefined {
+  if (settings.OTEL_SDK_DISABLED || settings.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (settings.OTEL_TRACES_EXPORTER === 'console') return { exporter: 'console' };
+  const endpoint = settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || settings.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (settings.OTEL_TRACES_EXPORTER !== 'otlp' && !endpoint) return undefined;
+  const protocol = settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  return { exporter: 'otlp', protocol, url: otlpTracesUrl(settings) };
 }
 
-/** The OTLP/HTTP traces URL: the signal-specific endpoint as given, or `v1/traces` under the base endpoint. */
+/**
+ * The OTLP/HTTP traces URL: the signal-specific endpoint as given, or `v1/traces` under the base endpoint
+ * (undefined: the exporter's default, http://localhost:4318/v1/traces). Given to the exporter because a
+ * command-line flag may set it too.
+ */
 export function otlpTracesUrl(settings: TracingSettings): string | undefined {
   if (settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (!settings.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
@@ -47,30 +55,14 @@ export function otlpTracesUrl(settings: TracingSettings): string | undefined {
 }
 
 /**
- * Registers a tracer provider (W3C trace-context propagation, async-local context) when the settings ask for
- * tracing; returns undefined, and leaves every span a no-op, when they do not. Other standard variables
- * (OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT, OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES...)
- * are read by the SDK itself.
+ * Registers a tracer provider when the settings ask for tracing; returns undefined, and leaves every span a
+ * no-op, when they do not. The SDK is imported only then, so tracing off loads and costs nothing.
  */
-export function startTracing(settings: TracingSettings, serviceVersion?: string): Tracing | undefined {
-  const exporter = tracingExporter(settings);
-  if (!exporter) return undefined;
-  const url = otlpTracesUrl(settings);
-  const processor: SpanProcessor =
-    exporter === 'console'
-      ? new SimpleSpanProcessor(new ConsoleSpanExporter())
-      : new BatchSpanProcessor(new OTLPTraceExporter(url ? { url } : {}));
-  const ours = resourceFromAttributes({
-    'service.name': settings.OTEL_SERVICE_NAME,
-    ...(serviceVersion ? { 'service.version': serviceVersion } : {}),
-  });
-  const provider = new NodeTracerProvider({
-    // OTEL_RESOURCE_ATTRIBUTES adds to the resource; the service name is ours (OTEL_SERVICE_NAME or its default).
-    resource: defaultResource().merge(detectResources({ detectors: [envDetector] })).merge(ours),
-    spanProcessors: [processor],
-  });
-  provider.register();
-  return { shutdown: () => provider.shutdown() };
+export async function startTracing(settings: TracingSettings, serviceVersion?: string): Promise<(Tracing & { choice: TracingChoice }) | undefined> {
+  const choice = tracingChoice(settings);
+  if (!choice) return undefined;
+  const { registerTracerProvider } = await import('./tracing-sdk.js');
+  return { choice, ...registerTracerProvider(choice, settings.OTEL_SERVICE_NAME, serviceVersion) };
 }
 
 /**
