@@ -20,8 +20,8 @@ import { corsFor, defaultAllowedHosts, useAllowedHosts } from './http/browser-su
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
-import { type Observability, createObservability, tracedAttempt } from './observability/index.js';
-import { CALL_PATH, HISTORY_PATH, UpstreamClient } from './upstream/client.js';
+import { type Observability, createObservability } from './observability/index.js';
+import { UpstreamClient } from './upstream/client.js';
 import { InFlightRequests } from './upstream/loader.js';
 import { UpstreamPolicy } from './upstream/policy.js';
 import { RecordSource } from './upstream/source.js';
@@ -75,14 +75,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     probeTimeoutMs: config.UPSTREAM_ATTEMPT_TIMEOUT_MS,
     metricsEndpoint: config.METRICS_PORT === undefined,
   });
-  const attempts = {
-    history: tracedAttempt(client.post, client.origin, HISTORY_PATH, (request) => ({
-      'call_history.page_size': request.pageSize,
-      'call_history.filter_count': request.filters.length,
-    })),
-    call: tracedAttempt(client.postCall, client.origin, CALL_PATH),
-  };
-  const source = new RecordSource(attempts, policy, logger, observability.upstreamObserver);
+  // Each attempt's client span comes from OpenTelemetry's undici instrumentation, when tracing is on.
+  const source = new RecordSource({ history: client.post, call: client.postCall }, policy, logger, observability.upstreamObserver);
   const inFlight = new InFlightRequests();
 
   const errors = createErrorPipeline({ hideSuggestions: production });

@@ -11,7 +11,7 @@ import { Readiness } from './readiness.js';
 export { Metrics, type BreakerState, type CacheResult } from './metrics.js';
 export { OperationObserver, requestIdFrom, type OperationObservation } from './operations.js';
 export { Readiness, type ReadinessReport } from './readiness.js';
-export { startTracing, tracedAttempt, tracingChoice, type Tracing } from './tracing.js';
+export { startTracing, tracingChoice, type Tracing } from './tracing.js';
 
 /** How long an answer to real traffic counts as proof that the upstream is up, before readiness probes it. */
 export const READINESS_RECENT_MS = 30_000;

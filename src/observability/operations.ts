@@ -127,6 +127,9 @@ export class OperationObserver {
   private start(request: Request): OperationObservation {
     const requestId = requestIdFrom(request.headers);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    // Hand-written: one server span per GraphQL request, named after its operation and carrying our error codes.
+    // @opentelemetry/instrumentation-http would add a `POST` span per HTTP request (and need a loader hook before
+    // node:http loads), @envelop/opentelemetry a span per phase; neither gives this one.
     const span = tracer().startSpan(
       'graphql',
       { kind: SpanKind.SERVER, attributes: { 'request.id': requestId } },

@@ -1,5 +1,7 @@
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -32,7 +34,16 @@ export function registerTracerProvider(choice: TracingChoice, serviceName: strin
   });
   // W3C trace-context and baggage propagation, async-local context.
   provider.register();
-  return { shutdown: () => provider.shutdown() };
+  // Each HTTP attempt at the upstream (undici) gets a standard client span, a child of the operation's span, and
+  // sends its trace context in `traceparent`. undici reports its requests on diagnostics channels, so this works
+  // whenever it is registered: no loader hook, and nothing to load before the server's modules.
+  const stopInstrumenting = registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation()] });
+  return {
+    shutdown: async () => {
+      stopInstrumenting();
+      await provider.shutdown();
+    },
+  };
 }
 
 function otlpExporter(protocol: OtlpProtocol, url: string | undefined): SpanExporter {

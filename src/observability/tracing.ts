@@ -1,7 +1,4 @@
-import { type Attributes, SpanKind, SpanStatusCode, context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import type { Attempt } from '../upstream/client.js';
-import { UpstreamFailure } from '../upstream/errors.js';
-import { outcomeOf } from '../upstream/source.js';
+import { trace, type Tracer } from '@opentelemetry/api';
 
 export const TRACER_NAME = 'call-history-graphql';
 
@@ -63,47 +60,4 @@ export async function startTracing(settings: TracingSettings, serviceVersion?: s
   if (!choice) return undefined;
   const { registerTracerProvider } = await import('./tracing-sdk.js');
   return { choice, ...registerTracerProvider(choice, settings.OTEL_SERVICE_NAME, serviceVersion) };
-}
-
-/**
- * Decorates the upstream's HTTP attempt with a client span, a child of the active GraphQL operation span,
- * whose trace context travels upstream in `traceparent`. With no tracer provider registered the spans are
- * no-ops and no header is added.
- */
-export function tracedAttempt<R>(
-  attempt: Attempt<R>,
-  origin: string,
-  endpoint: string,
-  attributesOf: (request: R) => Attributes = () => ({}),
-): Attempt<R> {
-  const url = new URL(origin);
-  const server: Attributes = {
-    'server.address': url.hostname,
-    'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-  };
-  return (request, credential, signal, extraHeaders = {}) =>
-    tracer().startActiveSpan(
-      `POST ${endpoint}`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: { ...server, 'http.request.method': 'POST', 'url.path': endpoint, ...attributesOf(request) },
-      },
-      async (span) => {
-        const headers = { ...extraHeaders };
-        propagation.inject(context.active(), headers);
-        try {
-          const body = await attempt(request, credential, signal, headers);
-          span.setAttribute('http.response.status_code', body === null ? 404 : 200);
-          return body;
-        } catch (error) {
-          const failure = error instanceof UpstreamFailure ? error.failure : undefined;
-          if (failure?.kind === 'status') span.setAttribute('http.response.status_code', failure.status);
-          span.setAttribute('error.type', outcomeOf(error));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
-    );
 }
