@@ -1,11 +1,25 @@
 /**
  * `npm run bench [-- --quick]` from the repository root. bench/ has its own package.json so that the peer's
  * heavy packages stay out of the product's install: they are installed here, on first use or when
- * bench/package-lock.json changes, then the harness runs.
+ * bench/package-lock.json changes, then the harness runs. `--help` answers before any install.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { HELP, parseOptions, wantsHelp } from './lib/options.js';
+
+// Before anything is installed: --help needs nothing but node.
+if (wantsHelp(process.argv.slice(2))) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+// Bad arguments are refused before anything is installed too.
+try {
+  parseOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${HELP}`);
+  process.exit(2);
+}
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

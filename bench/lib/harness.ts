@@ -6,71 +6,21 @@
  * a time under load. Before anything is timed, every contender must return the same calls as the stub.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { runLoad, type LoadResult } from './load.js';
 import { type Child, freePort, hasTaskset, pinSelf, raisePriority, spawnNode, waitUntil, watchProcess } from './processes.js';
 import { ALIASES, type Dialect, callsOf, type NormalCall, PROJECT_ID, requestBody } from './queries.js';
+import { parseOptions } from './options.js';
 import { type Report, writeReport } from './report.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const rootDir = fileURLToPath(new URL('../..', import.meta.url));
 const LOAD_CORE = 0;
 const SERVER_CORE = 1;
-
-export interface Options {
-  quick: boolean;
-  levers: boolean;
-  runs: number;
-  warmupSeconds: number;
-  seconds: number;
-  scenarios: string[] | null;
-  contenders: string[] | null;
-  out: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const quick = argv.includes('--quick');
-  const value = (name: string) => {
-    const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
-    if (inline) return inline.slice(name.length + 3);
-    const index = argv.indexOf(`--${name}`);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
-  const list = (name: string) => value(name)?.split(',').map((item) => item.trim()).filter(Boolean) ?? null;
-  const number = (name: string, fallback: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} needs a positive number`);
-    return parsed;
-  };
-  if (argv.includes('--help')) {
-    process.stdout.write(
-      [
-        'Usage: npm run bench -- [--quick] [--no-levers] [--runs N] [--seconds S] [--warmup S]',
-        '                        [--scenarios S1,S2,...] [--contenders a,b,c,d,...] [--out FILE]',
-        '  --quick       1 s warm-up and 3 runs of 1 s per measurement, no levers (under 2 minutes)',
-        '  --no-levers   skip the lever variants (graphql-jit, pool size) that the full run includes',
-        '',
-      ].join('\n'),
-    );
-    process.exit(0);
-  }
-  return {
-    quick,
-    levers: !quick && !argv.includes('--no-levers'),
-    runs: number('runs', 3),
-    warmupSeconds: number('warmup', quick ? 1 : 8),
-    seconds: number('seconds', quick ? 1 : 12),
-    scenarios: list('scenarios'),
-    contenders: list('contenders'),
-    out: value('out') ?? join(benchDir, 'RESULTS.md'),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Contenders
@@ -168,6 +118,19 @@ async function startPeer(name: string, supergraph: string, extraArgs: string[] =
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
+/** A floor server: the shared floor schema (`servers/floor-schema.ts`) behind one transport. */
+async function startFloor(name: string, entry: string, stubUrl: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawnNode({
+    name,
+    args: ['--import', 'tsx', entry],
+    env: { PORT: String(port), UPSTREAM_URL: stubUrl, NODE_ENV: 'production' },
+    cwd: rootDir,
+    core: SERVER_CORE,
+  });
+  return { url: `http://127.0.0.1:${port}/graphql`, child };
+}
+
 export const CONTENDERS: Contender[] = [
   {
     id: 'a',
@@ -212,17 +175,16 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: async (stub) => {
-      const port = await freePort();
-      const child = spawnNode({
-        name: 'yoga-floor',
-        args: ['--import', 'tsx', 'bench/servers/yoga-floor.ts'],
-        env: { PORT: String(port), UPSTREAM_URL: stub, NODE_ENV: 'production' },
-        cwd: rootDir,
-        core: SERVER_CORE,
-      });
-      return { url: `http://127.0.0.1:${port}/graphql`, child };
-    },
+    start: (stub) => startFloor('yoga-floor', 'bench/servers/yoga-floor.ts', stub),
+  },
+  {
+    id: 'l',
+    label: "(l) lean floor: (b)'s work in Yoga's envelop pipeline (getEnveloped) on node:http",
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: (stub) => startFloor('envelop-floor', 'bench/servers/envelop-floor.ts', stub),
   },
   {
     id: 'c-1graphql',
@@ -560,6 +522,7 @@ export async function main(argv: string[]): Promise<void> {
     `Benchmark (${options.quick ? 'quick' : 'full'}): ${contenders.map((c) => c.id).join(', ')} x ${scenarios.map((s) => s.id).join(', ')}; ` +
       `warm-up ${options.warmupSeconds} s, ${options.runs} runs of ${options.seconds} s${hasTaskset ? '' : '; taskset not found: processes are not pinned'}`,
   );
+  log(`The report will be written to ${options.out}${options.out.endsWith('bench/RESULTS.md') ? ' (the committed results)' : ''}.`);
 
   const outDir = mkdtempSync(join(tmpdir(), 'call-history-bench-'));
   const stub = await startStub();
@@ -628,6 +591,7 @@ export async function main(argv: string[]): Promise<void> {
       check,
       cells,
     };
+    mkdirSync(dirname(options.out), { recursive: true });
     writeReport(options.out, report);
     log(`Wrote ${options.out} in ${report.elapsedSeconds.toFixed(0)} s.`);
   } finally {

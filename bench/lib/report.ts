@@ -243,6 +243,26 @@ export function writeReport(path: string, report: Report): void {
     );
   }
 
+  // The two floors side by side: what the Fetch-API adapter costs over Yoga's envelop pipeline.
+  const floors = ['S1', 'S2', 'S3'].filter((id) => get(id, 'b') && (get(id, 'l') || get(id, 'y')));
+  if (floors.some((id) => get(id, 'l'))) {
+    push(
+      '## The floors: (b) → (l) lean (envelop on node:http) → (y) bare Yoga',
+      '',
+      '| scenario | (b) req/s | (l) req/s | (y) req/s | (l)/(b) | (y)/(b) | (l) CPU ms/req | (y) CPU ms/req |',
+      '|---|---|---|---|---|---|---|---|',
+      ...floors.map((id) => {
+        const [b, l, y] = ['b', 'l', 'y'].map((contender) => get(id, contender));
+        return (
+          `| ${id} | ${fixed(b?.rps ?? Number.NaN, 0)} | ${fixed(l?.rps ?? Number.NaN, 0)} | ${fixed(y?.rps ?? Number.NaN, 0)} | ` +
+          `${fixed(ratio(l?.rps, b?.rps), 2)} | ${fixed(ratio(y?.rps, b?.rps), 2)} | ${fixed(l?.cpuMsPerRequest ?? Number.NaN, 3)} | ` +
+          `${fixed(y?.cpuMsPerRequest ?? Number.NaN, 3)} |`
+        );
+      }),
+      '',
+    );
+  }
+
   push(
     '## How this was measured',
     '',
@@ -256,11 +276,14 @@ export function writeReport(path: string, report: Report): void {
       'as a single process with defaults (`bench/peer/gateway.config.ts`: logs at warn, no GraphiQL).',
     '- **(y)**: `bench/servers/yoga-floor.ts`, (b)\'s upstream request and mapping inside the resolver of a minimal graphql-yoga ' +
       'schema, with no plugin, context or policy: the floor of any Yoga server on this request.',
+    '- **(l)**: `bench/servers/envelop-floor.ts`, the same schema and resolver (`bench/servers/floor-schema.ts`) run through Yoga\'s ' +
+      'envelop pipeline (`yoga.getEnveloped()`: cached parse and validate, contextFactory, execute) driven straight from node:http, ' +
+      'without Yoga\'s Fetch-API adapter: the floor of a lean path in front of Yoga that keeps graphql-js execution.',
     '- **Query**: our server is asked `callHistory(projectId, first) { nodes { sid status from to startedAt durationSeconds cost } }`, the ' +
       'peer `getCallHistory(input: {projectId, pageSize}) { ... on CallHistoryResponse { data { callSid status from to date seconds cost } } }`. ' +
-      'Our server asks the upstream for `first + 1` records (to know `hasNextPage`); the others ask for `pageSize`.',
-    '- **Two upstream requests at first: 1000**: our server asks for `first + 1` calls to know `hasNextPage`; the page cap is 1,000, ' +
-      'so it finds the 1,001st call with a second, small keyset request (S3\'s upstream req/op).',
+      'The query does not select `pageInfo.hasNextPage`, so our server asks the upstream for `first` records, like the others ask for ' +
+      '`pageSize`: one upstream request per answer even at first: 1000 (S3\'s upstream req/op). Selecting `hasNextPage` would cost ' +
+      'one more row, and at the 1,000-row cap a second, small keyset request.',
     '- **S5\'s fixed rate**: autocannon paces each connection (here 20 at 10 req/s), so requests arrive in bursts of 20 and the ' +
       'latencies include queueing behind a burst, about 20 times a server\'s CPU per request at worst.',
     '- **Load**: autocannon in this process, a distinct `x-api-key` on every request (no cache or in-flight sharing can answer), closed loop ' +

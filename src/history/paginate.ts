@@ -14,7 +14,8 @@ export interface PageEdge {
 
 export interface HistoryPage {
   edges: PageEdge[];
-  hasNextPage: boolean;
+  /** Null when the caller did not ask for it (`needHasNextPage` false): it was not worked out. */
+  hasNextPage: boolean | null;
   upstreamRequests: number;
 }
 
@@ -28,14 +29,19 @@ export interface HistoryPage {
  * deeper, or when the layer filters records itself (exact instants, statuses the upstream cannot filter) and
  * needs more rows. The position is found again by (start instant, SID), so arrivals never duplicate or shift
  * what a walk returns.
+ *
+ * `needHasNextPage` false (the client did not select `hasNextPage`): the walk fetches only `query.first` rows,
+ * not one more, so that a page of the upstream's largest size costs one request instead of two.
  */
 export async function fetchHistoryPage(
   query: HistoryQuery,
   after: Position | null,
   maxPageSize: number,
   fetchRecords: FetchRecords,
+  needHasNextPage = true,
 ): Promise<HistoryPage> {
-  const want = query.first + 1; // one more than asked, to know hasNextPage
+  // One more than asked tells whether there is a next page.
+  const want = needHasNextPage ? query.first + 1 : query.first;
   const accepts = recordFilter(query);
   const edges: PageEdge[] = [];
   let position = after;
@@ -81,12 +87,13 @@ export async function fetchHistoryPage(
     position = { orderMs: lastRow.orderMs, sid: lastRow.sid, dayRank: ranks[last]! };
     if (position.dayRank >= maxPageSize) {
       // The next row lies past what one request can list for this day.
-      if (edges.length > 0) return { edges, hasNextPage: true, upstreamRequests: requests };
+      if (edges.length > 0) return { edges, hasNextPage: needHasNextPage ? true : null, upstreamRequests: requests };
       throw unreachable(position, maxPageSize);
     }
     growth *= 2;
   }
 
+  if (!needHasNextPage) return { edges, hasNextPage: null, upstreamRequests: requests };
   const hasNextPage = edges.length > query.first;
   if (hasNextPage) edges.length = query.first;
   return { edges, hasNextPage, upstreamRequests: requests };

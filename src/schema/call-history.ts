@@ -1,5 +1,6 @@
 import { callHistory } from '../history/service.js';
 import { builder } from './builder.js';
+import { selectsHasNextPage } from './selection.js';
 import { Call } from './call.js';
 import { CallFilter } from './filters.js';
 
@@ -25,6 +26,6 @@ builder.queryField('callHistory', (t) =>
     description:
       "A project's calls, newest first, filtered and paginated. Pass `pageInfo.endCursor` as `after` for the next page.",
     args: { projectId: t.arg.id({ required: true }), ...callHistoryArgs },
-    resolve: (_root, args, ctx) => callHistory(ctx, args),
+    resolve: (_root, args, ctx, info) => callHistory(ctx, args, selectsHasNextPage(info)),
   }),
 );

@@ -1,6 +1,7 @@
 import { badInput } from '../domain/errors.js';
 import { callHistory } from '../history/service.js';
 import { builder } from './builder.js';
+import { selectsHasNextPage } from './selection.js';
 import { CallConnection, callHistoryArgs } from './call-history.js';
 
 interface ProjectShape {
@@ -16,7 +17,7 @@ export const Project = builder.objectRef<ProjectShape>('Project').implement({
       type: CallConnection,
       description: "This project's calls, newest first, filtered and paginated.",
       args: callHistoryArgs,
-      resolve: (project, args, ctx) => callHistory(ctx, { ...args, projectId: project.id }),
+      resolve: (project, args, ctx, info) => callHistory(ctx, { ...args, projectId: project.id }, selectsHasNextPage(info)),
     }),
   }),
 });

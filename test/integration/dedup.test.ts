@@ -57,7 +57,8 @@ describe('upstream requests are deduplicated', () => {
     expect(result.data!.top50!.nodes).toHaveLength(50);
     expect(result.data!.top50!.nodes.slice(0, 5)).toEqual(result.data!.top5!.nodes);
     expect(upstream.requests).toHaveLength(1);
-    expect(upstream.requests[0]!.body).toEqual({ projectId: 'p', pageSize: 51 });
+    // Neither selects hasNextPage: no extra row is asked for.
+    expect(upstream.requests[0]!.body).toEqual({ projectId: 'p', pageSize: 50 });
   });
 
   it('two filters: 2 requests', async () => {

@@ -186,7 +186,7 @@ describe('the request deadline covers in-process work', () => {
   };
 
   async function startWith(env: Record<string, string>, plugins: Plugin[] = []) {
-    const upstream = await startRecordingUpstream(() => success(records(3)));
+    const upstream = await startRecordingUpstream((request) => success(records(Math.min((request.body as { pageSize: number }).pageSize, 3))));
     const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
     const app = createApp({ ...config, UPSTREAM_URL: upstream.url }, createLogger('silent'), { plugins });
     const server = await listen(app, '127.0.0.1', 0);

@@ -87,7 +87,8 @@ describe('untrusted upstream data', () => {
       expect.objectContaining({
         path: ['deep'],
         extensions: { code: 'UPSTREAM_BAD_RESPONSE' },
-        message: expect.stringContaining('lists 5 records for a pageSize of 2'),
+        // first: 1 without hasNextPage asks for exactly 1 record.
+        message: expect.stringContaining('lists 5 records for a pageSize of 1'),
       }),
     ]);
   });

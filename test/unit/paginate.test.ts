@@ -64,6 +64,31 @@ describe('history/paginate', () => {
     for (const request of upstream.requests) expect(request.pageSize).toBeLessThanOrEqual(24 + 11);
   });
 
+  it('without hasNextPage: the same pages, one row fewer asked, and a page at the cap costs one request', async () => {
+    const records = Array.from({ length: 95 }, (_, i) => call(T0 - i * 3_600_000));
+    const upstream = referenceUpstream(records);
+    const sids: string[] = [];
+    let after: Position | null = null;
+    for (let guard = 0; guard < 100; guard++) {
+      const page = await fetchHistoryPage(query({ first: 10 }), after, 1000, upstream.fetch, false);
+      expect(page.hasNextPage).toBeNull();
+      expect(page.upstreamRequests).toBe(1);
+      if (page.edges.length === 0) break;
+      sids.push(...page.edges.map((e) => e.record.sid));
+      after = page.edges.at(-1)!.position;
+    }
+    expect(sids).toEqual(expected(records, query()));
+    expect(upstream.requests[0]!.pageSize).toBe(10);
+    for (const request of upstream.requests) expect(request.pageSize).toBeLessThanOrEqual(24 + 10);
+
+    // first = the cap: one request without hasNextPage; the exact answer needs first + 1 rows, so a second one.
+    const lean = await fetchHistoryPage(query({ first: 20 }), null, 20, referenceUpstream(records).fetch, false);
+    expect(lean).toMatchObject({ hasNextPage: null, upstreamRequests: 1 });
+    const exact = await fetchHistoryPage(query({ first: 20 }), null, 20, referenceUpstream(records).fetch);
+    expect(exact).toMatchObject({ hasNextPage: true, upstreamRequests: 2 });
+    expect(exact.edges.map((e) => e.record.sid)).toEqual(lean.edges.map((e) => e.record.sid));
+  });
+
   it('narrows each next page with startTimeBefore = the cursor day + 1', async () => {
     const records = Array.from({ length: 30 }, (_, i) => call(T0 - i * 6 * 3_600_000));
     const { upstream } = await walk(records, query({ first: 5 }), 1000);
