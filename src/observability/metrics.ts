@@ -7,7 +7,11 @@ export type CacheResult = 'hit' | 'miss';
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open'];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Operation names come from clients: past this many distinct ones, new names are counted as `other`. */
+/**
+ * Operation names come from clients: each pool admits this many distinct names, later ones count as `other`.
+ * Names of operations the upstream answered (proof of a working credential) have a pool of their own, so that
+ * callers without one cannot fill the labels and leave real operations unnamed.
+ */
 const MAX_OPERATION_LABELS = 200;
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 
@@ -22,7 +26,8 @@ export interface MetricsOptions {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly operationLabels = new Set<string>();
+  private readonly provenOperationLabels = new Set<string>();
+  private readonly otherOperationLabels = new Set<string>();
 
   private readonly graphqlRequests = new Counter({
     name: 'graphql_requests_total',
@@ -95,12 +100,14 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  operationLabel(name: string | undefined): string {
+  /** `proven`: the upstream answered this operation with data (a 2xx or an empty 404), so its caller holds a working credential. */
+  operationLabel(name: string | undefined, proven = false): string {
     if (name === undefined) return 'anonymous';
     if (!OPERATION_NAME.test(name)) return 'invalid';
-    if (this.operationLabels.has(name)) return name;
-    if (this.operationLabels.size >= MAX_OPERATION_LABELS) return 'other';
-    this.operationLabels.add(name);
+    if (this.provenOperationLabels.has(name) || this.otherOperationLabels.has(name)) return name;
+    const pool = proven ? this.provenOperationLabels : this.otherOperationLabels;
+    if (pool.size >= MAX_OPERATION_LABELS) return 'other';
+    pool.add(name);
     return name;
   }
 

@@ -159,7 +159,8 @@ export class OperationObserver {
   private finish(observation: OperationObservation, errorCodes: string[]): void {
     const { metrics, logger } = this.options;
     const durationMs = performance.now() - observation.startedAt;
-    const operation = metrics.operationLabel(observation.operationName);
+    const proven = Object.keys(observation.upstream.outcomes).some((outcome) => /^(2\d\d|404)$/.test(outcome));
+    const operation = metrics.operationLabel(observation.operationName, proven);
     const type = observation.operationType ?? 'unknown';
     metrics.recordOperation(operation, type, durationMs, errorCodes);
 

@@ -53,6 +53,23 @@ describe('GET /metrics', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('callers without a working credential cannot fill the operation labels: a real operation still gets its name', async () => {
+    const { upstream, api } = await stack();
+    // 200 distinct names from requests with no credential: refused before the upstream, yet each takes a label.
+    for (let i = 0; i < 200; i++) {
+      await api.post({ query: `query Flood${i} { callHistory(projectId: "p1", first: 1) { nodes { sid } } }` }, {});
+    }
+    await api.post({ query: 'query FloodLate { callHistory(projectId: "p1", first: 1) { nodes { sid } } }' }, {});
+    expect(upstream.requests).toHaveLength(0);
+
+    const result = await api.execute(CallSids, { projectId: 'p1', first: 5 });
+    expect(result.errors).toBeUndefined();
+    const metrics = await scrape(api.url);
+    expect(metrics.value('graphql_requests_total', { operation: 'other' })).toBe(1);
+    expect(metrics.value('graphql_requests_total', { operation: 'FloodLate' })).toBeUndefined();
+    expect(metrics.value('graphql_requests_total', { operation: 'CallSids', type: 'query' })).toBe(1);
+  });
+
   it('counts a retry and each attempt by its own status', async () => {
     const { upstream, api } = await stack();
     let calls = 0;
@@ -130,6 +147,16 @@ describe('operation labels', () => {
     expect(new Set(labels).size).toBe(201);
     expect(labels.filter((label) => label === 'other')).toHaveLength(50);
     expect(m.operationLabel('Operation0')).toBe('Operation0');
+  });
+
+  it('keeps a pool of its own for operations the upstream answered, so unproven names cannot starve them', () => {
+    const m = metrics();
+    for (let i = 0; i < 200; i++) m.operationLabel(`Junk${i}`);
+    expect(m.operationLabel('LateJunk')).toBe('other');
+    expect(m.operationLabel('RealOperation', true)).toBe('RealOperation');
+    expect(m.operationLabel('RealOperation')).toBe('RealOperation');
+    const proven = Array.from({ length: 210 }, (_, i) => m.operationLabel(`Proven${i}`, true));
+    expect(proven.filter((label) => label === 'other')).toHaveLength(11);
   });
 });
 
