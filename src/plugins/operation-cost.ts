@@ -150,6 +150,28 @@ export function operationCost(
 }
 
 /**
+ * Yoga's parse cache hands the same DocumentNode to every request with the same text, so an operation that
+ * declares no variables, whose cost depends on its document alone, is measured once instead of on every request.
+ */
+const costsWithoutVariables = new WeakMap<DocumentNode, Map<string, OperationCost | undefined>>();
+
+function costOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+  maxFirst: number,
+): OperationCost | undefined {
+  const operation = getOperationAST(document, operationName ?? null);
+  if (operation?.variableDefinitions?.length) return operationCost(schema, document, operationName, rawVariables, maxFirst);
+  let byOperation = costsWithoutVariables.get(document);
+  if (!byOperation) costsWithoutVariables.set(document, (byOperation = new Map()));
+  const key = `${operationName ?? ''}\u0000${maxFirst}`;
+  if (!byOperation.has(key)) byOperation.set(key, operationCost(schema, document, operationName, rawVariables, maxFirst));
+  return byOperation.get(key);
+}
+
+/**
  * Bounds the work one operation may cause, with its variables applied (graphql-armor's cost limit reads literals
  * only, so `first: $n` escaped it): a cost over `maxCost` is refused with MAX_COST_EXCEEDED, more than
  * `maxRepresentations` `_entities` representations with BAD_USER_INPUT. Both before any resolver runs, so before
@@ -158,7 +180,7 @@ export function operationCost(
 export function useOperationCost(options: OperationCostOptions): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const measured = operationCost(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>, options.maxFirst);
+      const measured = costOf(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>, options.maxFirst);
       if (!measured) return;
       if (measured.representations > options.maxRepresentations) {
         setResultAndStopExecution({
