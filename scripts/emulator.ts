@@ -2,7 +2,7 @@ import { CliUsageError, CLI_USAGE, parseCliArgs, type CliConfig } from '../src/e
 import { DEMO_API_KEY, DEMO_CALLS, DEMO_CREDENTIALS, DEMO_PROJECT_ID, loadDemoData } from '../src/emulator/demo.js';
 import { importCallsFromFile } from '../src/emulator/import.js';
 import { startEmulator } from '../src/emulator/index.js';
-import { CHAOS_PATH, CALL_HISTORY_PATH } from '../src/emulator/server.js';
+import { ADD_WEBHOOK_PATH, ADMIN_CALLS_PATH, CHAOS_PATH, CALL_HISTORY_PATH } from '../src/emulator/server.js';
 import { CallStore } from '../src/emulator/store.js';
 
 async function main(): Promise<void> {
@@ -53,6 +53,11 @@ async function main(): Promise<void> {
       ...(options.chaos
         ? [`  chaos: POST ${emulator.url}${CHAOS_PATH} {"projectId":"${DEMO_PROJECT_ID}","faults":["503","429"]}`]
         : []),
+      emulator.live
+        ? `  live: ${emulator.live.callsPerMinute} new calls per minute in each project`
+        : '  live: off (--live-rate <n> turns it on)',
+      `  change a call: PATCH ${emulator.url}${ADMIN_CALLS_PATH}/<sid> {"status":"completed","seconds":42}`,
+      `  webhook: POST ${emulator.url}${ADD_WEBHOOK_PATH} {"projectId":"${DEMO_PROJECT_ID}","webhookURL":"http://127.0.0.1:4000/webhooks/call-status"}`,
       `  try:`,
       `    curl -s -X POST '${emulator.url}${CALL_HISTORY_PATH}?status=completed' \\`,
       `      -H 'x-api-key: ${DEMO_API_KEY}' -H 'content-type: application/json' \\`,

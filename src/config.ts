@@ -11,6 +11,10 @@ export const SETTINGS = {
     schema: z.url({ protocol: /^https?$/ }).optional(),
     help: 'base URL of the REST API (https://api.talkstackai.com); unset: start the embedded emulator with demo data',
   },
+  DEMO_CALLS_PER_MINUTE: {
+    schema: int(0, 600).default(6),
+    help: 'without UPSTREAM_URL: new calls per minute in each project of the embedded emulator, moving through queued, ringing, in-progress and a final status in real time; 0 = the demo data stays still',
+  },
   UPSTREAM_API_KEY: {
     schema: z.string().min(1).optional(),
     secret: true,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
   // imported only then: a server in front of the real API never loads the emulator or SQLite.
-  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator();
+  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator(config.DEMO_CALLS_PER_MINUTE);
   const upstreamUrl = config.UPSTREAM_URL ?? emulator!.url;
   const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
     ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     lines.push(
       `UPSTREAM_URL is unset: serving demo data from the embedded emulator at ${emulator.url}.`,
       `Demo credential: x-api-key: ${emulator.demoKey}   (project "${EXAMPLE_VARIABLES.projectId}")`,
+      config.DEMO_CALLS_PER_MINUTE > 0
+        ? `Live demo: ${config.DEMO_CALLS_PER_MINUTE} new calls per minute in each project (DEMO_CALLS_PER_MINUTE=0 keeps the data still).`
+        : 'Live demo: off (DEMO_CALLS_PER_MINUTE=0).',
       'Try it:',
       `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${emulator.demoKey}' \\`,
       `    -d '{"query":"{ callHistory(projectId: \\"demo\\", first: 3) { edges { node { sid status from to startedAt } } pageInfo { hasNextPage endCursor } } }"}'`,
@@ -60,9 +63,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-async function startEmbeddedEmulator() {
+async function startEmbeddedEmulator(callsPerMinute: number) {
   const { startEmulator, DEMO_API_KEY } = await import('./emulator/index.js');
-  const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0, live: { callsPerMinute } });
   return { url: emulator.url, demoKey: DEMO_API_KEY, close: () => emulator.close() };
 }
 

@@ -43,7 +43,7 @@ const ENDED_STATUS_WEIGHTS = {
   queued: 0.05,
   transferred: 0.2, // a status the layer does not know
 } as const;
-type GeneratedStatus = keyof typeof ENDED_STATUS_WEIGHTS | 'initiated';
+export type GeneratedStatus = keyof typeof ENDED_STATUS_WEIGHTS | 'initiated';
 const pickEndedStatus = weightedPicker(ENDED_STATUS_WEIGHTS);
 
 // Calls per UTC hour: US business hours are roughly 13:00-01:00 UTC, so evenings cross midnight UTC.
@@ -118,7 +118,8 @@ function projectProfile(random: Random, count: number): ProjectProfile {
   };
 }
 
-function phoneNumber(random: Random): string {
+/** A random US number in E.164, never in the fictional 555 exchange. */
+export function phoneNumber(random: Random): string {
   const exchange = `${randomInt(random, 2, 9)}${randomInt(random, 0, 9)}${randomInt(random, 0, 9)}`;
   const subscriber = String(randomInt(random, 0, 9999)).padStart(4, '0');
   return `+1${pick(random, AREA_CODES)}${exchange === '555' ? '556' : exchange}${subscriber}`;
@@ -234,7 +235,7 @@ function callRecord(
     phoneNumber: customer,
     date: formatRfc2822(start),
     seconds,
-    cost: priced ? roundCents(Math.ceil(seconds / 60) * COST_PER_STARTED_MINUTE) : null,
+    cost: priced ? callCost(seconds) : null,
     recordingUrls: recordingUrls(random, project.accountSid, status),
     data: callData(random, status),
   };
@@ -289,11 +290,13 @@ function gaussian(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-function roundCents(value: number): number {
-  return Math.round(value * 10_000) / 10_000;
+/** What a call of this many seconds costs: a price per started minute. */
+export function callCost(seconds: number): number {
+  return Math.round(Math.ceil(seconds / 60) * COST_PER_STARTED_MINUTE * 10_000) / 10_000;
 }
 
-function recordingUrls(random: Random, accountSid: string, status: GeneratedStatus): string[] {
+/** The recordings an ended call of this status leaves: completed calls mostly one, voicemails one. */
+export function recordingUrls(random: Random, accountSid: string, status: GeneratedStatus): string[] {
   let recordings = 0;
   if (status === 'completed') {
     const roll = random();
@@ -307,7 +310,8 @@ function recordingUrls(random: Random, accountSid: string, status: GeneratedStat
   );
 }
 
-function callData(random: Random, status: GeneratedStatus): Record<string, string> {
+/** The custom fields a call of this status carries once it ended. */
+export function callData(random: Random, status: GeneratedStatus): Record<string, string> {
   if (status !== 'completed' && status !== 'voicemail' && status !== 'transferred') {
     return random() < 0.5 ? {} : { callbackRequested: 'false' };
   }

@@ -1,14 +1,18 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { CallChangeError, EmulatorCalls } from './calls.js';
 import { ChaosController, FAULT_KINDS, isFaultKind, type ChaosRuleInput, type Fault, type FaultKind } from './chaos.js';
 import { parseFilterQuery } from './filters.js';
 import { CALL_SID_PATTERN } from './record.js';
 import type { CallStore, Credential, CredentialKind } from './store.js';
+import { webhookUrlProblem } from './webhooks.js';
 
 export const CALL_HISTORY_PATH = '/call/get-call-history';
 export const CALL_PATH = '/call';
 export const CHAOS_PATH = '/__emulator/chaos';
 export const REQUESTS_PATH = '/__emulator/requests';
+export const ADMIN_CALLS_PATH = '/__emulator/calls';
+export const ADD_WEBHOOK_PATH = '/project/call-status/add-webhookurl';
 export const FAULT_HEADER = 'x-emulator-fault';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 1000;
@@ -27,6 +31,9 @@ export const MESSAGES = {
   callNotFound: 'No call with this sid in this project.',
   sidRequired: 'sid is required and must be a call SID (CA followed by 32 hex digits).',
   callStoreFailed: 'Error fetching call data.',
+  webhookAdded: 'added webhook url.',
+  webhookUrlRequired: 'webhookURL is required and must be a string.',
+  webhookStoreFailed: 'Error adding webhook url.',
 } as const;
 
 export type Envelope = 'object' | 'array';
@@ -44,6 +51,10 @@ export interface EmulatorServerOptions {
   requestLogLimit?: number;
   /** How long a `slow-body` answer takes to arrive in full (default 30 s). */
   slowBodyMs?: number;
+  /** Where call changes made through the admin routes go (default: the store, with no webhooks). */
+  calls?: EmulatorCalls;
+  /** Accept webhook URLs on any host; by default only URLs on this machine. */
+  webhookAnyHost?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -86,6 +97,11 @@ const historyBodySchema = z.object({
     .optional(),
 });
 
+const addWebhookBodySchema = z.object({
+  projectId: z.string({ error: MESSAGES.projectIdRequired }).min(1, { error: MESSAGES.projectIdRequired }),
+  webhookURL: z.string({ error: MESSAGES.webhookUrlRequired }),
+});
+
 const callBodySchema = z.object({
   sid: z.string({ error: MESSAGES.sidRequired }).regex(CALL_SID_PATTERN, { error: MESSAGES.sidRequired }),
   projectId: z.string({ error: MESSAGES.projectIdRequired }).min(1, { error: MESSAGES.projectIdRequired }),
@@ -108,6 +124,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
   const slowBodyMs = options.slowBodyMs ?? 30_000;
   const log: RequestLogEntry[] = [];
   const slowBodyTimers = new Set<NodeJS.Timeout>();
+  const calls = options.calls ?? new EmulatorCalls({ store });
 
   const record = (entry: RequestLogEntry) => {
     log.push(entry);
@@ -120,6 +137,10 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
     const rawBody = await readBody(req);
     const body = parseJson(rawBody);
 
+    if (url.pathname === ADMIN_CALLS_PATH || url.pathname.startsWith(`${ADMIN_CALLS_PATH}/`)) {
+      send(res, adminCalls(method, url, body));
+      return;
+    }
     if (chaos && url.pathname.startsWith('/__emulator/')) {
       send(res, control(chaos, method, url, body));
       return;
@@ -139,7 +160,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
       send(res, answer);
     };
 
-    const route = url.pathname === CALL_HISTORY_PATH ? answerCallHistory : url.pathname === CALL_PATH ? answerCall : undefined;
+    const route = ROUTES[url.pathname];
     if (!route) {
       finish(errorAnswer(404, `Cannot ${method} ${url.pathname}`));
       return;
@@ -251,6 +272,53 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
     }
   }
 
+  /** `POST /project/call-status/add-webhookurl {projectId, webhookURL}`: the project's status changes go there. */
+  function answerAddWebhook(req: IncomingMessage, _url: URL, body: ParsedJson): Answer {
+    try {
+      const admitted = admit(req, body, addWebhookBodySchema);
+      if (!('granted' in admitted)) return admitted;
+      const { projectId, webhookURL } = admitted.request;
+      if (!mayRead(admitted.granted, projectId)) return errorAnswer(403, MESSAGES.forbidden);
+      const problem = webhookUrlProblem(webhookURL, options.webhookAnyHost ?? false);
+      if (problem !== undefined) return errorAnswer(400, problem);
+      store.setWebhook(projectId, webhookURL);
+      return jsonAnswer(200, { message: MESSAGES.webhookAdded, status: 'success' });
+    } catch {
+      return errorAnswer(500, MESSAGES.webhookStoreFailed);
+    }
+  }
+
+  const ROUTES: Record<string, (req: IncomingMessage, url: URL, body: ParsedJson) => Answer> = {
+    [CALL_HISTORY_PATH]: answerCallHistory,
+    [CALL_PATH]: answerCall,
+    [ADD_WEBHOOK_PATH]: answerAddWebhook,
+  };
+
+  /**
+   * `POST /__emulator/calls {projectId, ...fields}` creates a call; `PATCH /__emulator/calls/<sid>
+   * {projectId?, ...fields}` changes one. Both answer the call as now stored.
+   */
+  function adminCalls(method: string, url: URL, body: ParsedJson): Answer {
+    const sid = url.pathname.slice(ADMIN_CALLS_PATH.length + 1);
+    const allow = sid === '' ? 'POST' : 'PATCH';
+    if (method !== allow) return { ...errorAnswer(405, `Method ${method} is not allowed; use ${allow}.`), headers: { allow } };
+    if (!body.ok || typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
+      return errorAnswer(400, MESSAGES.bodyNotJson);
+    }
+    const { projectId, ...fields } = body.value as Record<string, unknown>;
+    if (projectId !== undefined && (typeof projectId !== 'string' || projectId === '')) {
+      return errorAnswer(400, MESSAGES.projectIdRequired);
+    }
+    try {
+      if (sid === '') return jsonAnswer(201, { status: 'success', data: calls.start(projectId ?? '', fields) });
+      const record = calls.update(safeDecode(sid), fields, projectId === undefined ? {} : { projectId });
+      return jsonAnswer(200, { status: 'success', data: record });
+    } catch (error) {
+      if (error instanceof CallChangeError) return errorAnswer(error.status, error.message);
+      throw error;
+    }
+  }
+
   function dribble(res: ServerResponse, answer: Answer): void {
     const bytes = Buffer.from(answer.body);
     const head = Math.min(bytes.length, Math.max(1, Math.floor(bytes.length / 8)));
@@ -354,6 +422,14 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
 }
 
 type ParsedJson = { ok: true; value: unknown } | { ok: false };
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 
 function parseJson(text: string): ParsedJson {
   if (text.trim() === '') return { ok: false };

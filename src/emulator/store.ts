@@ -39,6 +39,12 @@ const SCHEMA = `
     projects TEXT NOT NULL, -- '*' or a JSON array of project ids
     PRIMARY KEY (kind, token)
   ) WITHOUT ROWID;
+
+  -- the call-status webhook URL registered for a project (POST /project/call-status/add-webhookurl)
+  CREATE TABLE IF NOT EXISTS webhooks (
+    project_id TEXT PRIMARY KEY,
+    url        TEXT NOT NULL
+  ) WITHOUT ROWID;
 `;
 
 /** Every page is read newest first, so each filterable column leads into (start_ts DESC, call_sid DESC). */
@@ -161,6 +167,51 @@ export class CallStore {
     });
   }
 
+  /** Inserts one call, or replaces the call of that project with the same callSid. */
+  insertCall(projectId: string, record: VendorRecord): void {
+    this.insertCalls(projectId, [record]);
+  }
+
+  /** One call of a project, or undefined when the project has no call with that SID. */
+  call(projectId: string, callSid: string): VendorRecord | undefined {
+    const json = this.callJson(projectId, callSid);
+    return json === undefined ? undefined : (JSON.parse(json) as VendorRecord);
+  }
+
+  /**
+   * Merges `changes` into a stored call (the callSid stays) and returns the call as now stored, or undefined
+   * when the project has no call with that SID. Every column the filters read follows the new record.
+   */
+  updateCall(projectId: string, callSid: string, changes: Partial<VendorRecord>): VendorRecord | undefined {
+    return this.transaction(() => {
+      const current = this.call(projectId, callSid);
+      if (current === undefined) return undefined;
+      const updated: VendorRecord = { ...current, ...changes, callSid };
+      this.insertCalls(projectId, [updated]);
+      return updated;
+    });
+  }
+
+  /** The projects that have a call with this SID (a SID names one call per project). */
+  projectsOfCall(callSid: string): string[] {
+    return firstColumn(
+      this.statement('projects-of-call', 'SELECT project_id FROM calls WHERE call_sid = ? ORDER BY project_id', true).all(callSid),
+    ) as string[];
+  }
+
+  /** Registers the call-status webhook URL of a project, replacing the one before. */
+  setWebhook(projectId: string, url: string): void {
+    this.statement(
+      'set-webhook',
+      'INSERT INTO webhooks (project_id, url) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET url = excluded.url',
+    ).run(projectId, url);
+  }
+
+  /** The call-status webhook URL of a project, if one is registered. */
+  webhook(projectId: string): string | undefined {
+    return this.value('webhook', 'SELECT url FROM webhooks WHERE project_id = ?', projectId) as string | undefined;
+  }
+
   /** Lets a credential read more projects (merged with what it already reads). `'*'` means every project. */
   grant(kind: CredentialKind, token: string, projects: '*' | readonly string[]): void {
     const existing = this.credential(kind, token);
@@ -231,15 +282,16 @@ export class CallStore {
     return firstColumn(this.statement('projects', 'SELECT DISTINCT project_id FROM calls ORDER BY project_id', true).all()) as string[];
   }
 
-  /** Removes one project's calls, or everything (calls and credentials) when no project is given. */
+  /** Removes one project's calls and webhook, or everything (credentials too) when no project is given. */
   clear(projectId?: string): void {
     if (projectId === undefined) {
-      this.db.exec('DELETE FROM calls; DELETE FROM projects; DELETE FROM credentials;');
+      this.db.exec('DELETE FROM calls; DELETE FROM projects; DELETE FROM credentials; DELETE FROM webhooks;');
       return;
     }
     this.transaction(() => {
       this.statement('clear-calls', 'DELETE FROM calls WHERE project_id = ?').run(projectId);
       this.statement('clear-project', 'DELETE FROM projects WHERE project_id = ?').run(projectId);
+      this.statement('clear-webhook', 'DELETE FROM webhooks WHERE project_id = ?').run(projectId);
     });
   }
 
@@ -361,8 +413,12 @@ export class CallStore {
     return row?.[0];
   }
 
-  /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs `work` in one transaction: committed when it returns, rolled back when it throws. Inside a
+   * transaction already, `work` joins it.
+   */
   private transaction<T>(work: () => T): T {
+    if (this.db.isTransaction) return work();
     this.db.exec('BEGIN');
     try {
       const result = work();

@@ -59,6 +59,10 @@ describe('cli', () => {
     [['--import', 'x.ndjson'], '--project'],
     [['--project', 'p'], '--project'],
     [['--bogus'], '--bogus'],
+    [['--live-rate', '601'], '--live-rate'],
+    [['--live-rate', '-1'], '--live-rate'],
+    [['--live-rate', '1.5'], '--live-rate'],
+    [['--webhook-secret', ''], '--webhook-secret'],
   ])('rejects %j naming the flag', (args, flag) => {
     expect(() => parseCliArgs(args)).toThrow(CliUsageError);
     expect(() => parseCliArgs(args)).toThrow(flag);
@@ -74,6 +78,12 @@ describe('cli', () => {
       importProject: 'p',
     });
     expect(parseCliArgs(['--no-demo']).options).toEqual({ port: 4010, host: '127.0.0.1', demo: false, chaos: false });
+    expect(parseCliArgs(['--live-rate', '12', '--webhook-secret', 's3cret', '--webhook-any-host']).options).toMatchObject({
+      live: { callsPerMinute: 12 },
+      webhookSecret: 's3cret',
+      webhookAnyHost: true,
+    });
+    expect(parseCliArgs(['--live-rate', '0']).options.live).toBeUndefined();
   });
 
   it('starts, prints the URL, credentials and a curl example, imports a file, and stops on SIGTERM', async () => {
@@ -86,6 +96,7 @@ describe('cli', () => {
     expect(output()).toContain(`x-api-key: ${DEMO_API_KEY}`);
     expect(output()).toContain('curl -s -X POST');
     expect(output()).toContain('Imported 1 calls into "imported"');
+    expect(output()).toContain('live: off');
 
     const demo = await callHistory(url, { body: { projectId: DEMO_PROJECT_ID, pageSize: 1000 }, apiKey: DEMO_API_KEY });
     expect(records(demo)).toHaveLength(120);
@@ -95,13 +106,21 @@ describe('cli', () => {
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
 
-    // The file keeps the data: a second start loads no demo data and still serves the same calls.
-    const again = cli(['--port', '0', '--calls', '999', '--db', dbFile]);
+    // The file keeps the data: a second start loads no demo data and still serves the same calls, and
+    // --live-rate adds calls to every project as time goes by.
+    const again = cli(['--port', '0', '--calls', '999', '--db', dbFile, '--live-rate', '600']);
     const againDone = finished(again);
     const second = await listening(again);
     expect(second.output()).toContain(`${DEMO_PROJECT_ID} (120)`);
-    const reread = await callHistory(second.url, { body: { projectId: 'imported' }, apiKey: DEMO_API_KEY });
-    expect(reread.status).toBe(200);
+    expect(second.output()).toContain('live: 600 new calls per minute in each project');
+    const deadline = Date.now() + 20_000;
+    let reread = records(await callHistory(second.url, { body: { projectId: 'imported' }, apiKey: DEMO_API_KEY }));
+    while (reread.length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reread = records(await callHistory(second.url, { body: { projectId: 'imported' }, apiKey: DEMO_API_KEY }));
+    }
+    expect(reread.length).toBeGreaterThanOrEqual(3);
+    expect(reread.map((record) => record.callSid)).toContain(sid('f00d'));
     again.kill('SIGINT');
     expect((await againDone).code).toBe(0);
   });

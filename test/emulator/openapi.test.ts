@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
+  ADD_WEBHOOK_PATH,
   CALL_HISTORY_PATH,
   CALL_PATH,
   CALL_SID_PATTERN,
@@ -42,14 +43,15 @@ describe('schema/upstream.openapi.yaml describes what the emulator does', () => 
     await emulator.close();
   });
 
-  it('has exactly the emulator\'s two endpoints, POST only', () => {
-    expect(Object.keys(spec.paths).sort()).toEqual([CALL_PATH, CALL_HISTORY_PATH].sort());
+  it('has exactly the emulator\'s three vendor endpoints, POST only', () => {
+    expect(Object.keys(spec.paths).sort()).toEqual([CALL_PATH, CALL_HISTORY_PATH, ADD_WEBHOOK_PATH].sort());
     for (const path of Object.values(spec.paths)) expect(Object.keys(path)).toEqual(['post']);
   });
 
   it.each([
     [CALL_HISTORY_PATH, ['projectId'], ['pageSize', 'projectId']],
     [CALL_PATH, ['sid', 'projectId'], ['projectId', 'sid']],
+    [ADD_WEBHOOK_PATH, ['projectId', 'webhookURL'], ['projectId', 'webhookURL']],
   ])('%s: the request body names the fields the emulator reads', (path, required, properties) => {
     const body = schemaOf(spec.paths[path]!.post.requestBody.content['application/json'].schema.$ref);
     expect(body.required).toEqual(required);
@@ -64,6 +66,21 @@ describe('schema/upstream.openapi.yaml describes what the emulator does', () => 
 
   it.each([CALL_HISTORY_PATH, CALL_PATH])('%s documents every status the emulator answers without chaos', (path) => {
     expect(Object.keys(spec.paths[path]!.post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+  });
+
+  it(`${ADD_WEBHOOK_PATH} documents what the emulator answers, and its real 200 answer`, async () => {
+    const operation = spec.paths[ADD_WEBHOOK_PATH]!.post;
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '500']);
+    const response = await callHistory(emulator.url, {
+      path: ADD_WEBHOOK_PATH,
+      body: { projectId: DEMO_PROJECT_ID, webhookURL: 'http://127.0.0.1:1/webhooks/call-status' },
+      apiKey: DEMO_API_KEY,
+    });
+    expect(response.status).toBe(200);
+    const documented = schemaOf(operation.responses['200']!.content['application/json'].schema.$ref);
+    expect(Object.keys(response.json as object).sort()).toEqual(Object.keys(documented.properties ?? {}).sort());
+    expect(documented.properties?.message?.example).toBe(MESSAGES.webhookAdded);
+    expect((response.json as { message: string }).message).toBe(MESSAGES.webhookAdded);
   });
 
   it.each([

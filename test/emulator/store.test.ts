@@ -132,6 +132,56 @@ describe('CallStore', () => {
     store.close();
   });
 
+  it('inserts, reads and updates one call; every filter column follows an update', () => {
+    const store = new CallStore();
+    const ringing = makeCall({ sid: sid('a'), start: at('2024-03-09T23:59:00Z'), status: 'ringing', seconds: null });
+    store.insertCall('p', ringing);
+    expect(store.call('p', sid('a'))).toEqual(ringing);
+    expect(store.call('q', sid('a'))).toBeUndefined();
+    expect(store.page('p', { status: 'ringing' }, 5)).toEqual([ringing]);
+
+    const updated = store.updateCall('p', sid('a'), { status: 'completed', seconds: 120, to: '+12125550199', recordingUrls: ['https://r/1.mp3'] });
+    expect(updated).toEqual({ ...ringing, status: 'completed', seconds: 120, to: '+12125550199', recordingUrls: ['https://r/1.mp3'] });
+    expect(store.call('p', sid('a'))).toEqual(updated);
+    expect(store.count('p', { status: 'ringing' })).toBe(0);
+    expect(sids(store.page('p', { status: 'completed', to: '+12125550199', endTime: '2024-03-10' }, 5))).toEqual([sid('a')]);
+    expect(store.rows('p')[0]).toMatchObject({ seconds: 120, end_ts: at('2024-03-10T00:01:00Z'), status: 'completed' });
+    // The SID cannot change, and an unknown call is not created.
+    expect(store.updateCall('p', sid('a'), { callSid: sid('b') })?.callSid).toBe(sid('a'));
+    expect(store.updateCall('p', sid('c'), { status: 'busy' })).toBeUndefined();
+    expect(store.count()).toBe(1);
+    store.close();
+  });
+
+  it('rolls back an update with an unreadable date', () => {
+    const store = new CallStore();
+    const call = makeCall({ sid: sid('a'), start: 1_700_000_000 });
+    store.insertCall('p', call);
+    expect(() => store.updateCall('p', sid('a'), { date: 'soon' })).toThrow(RangeError);
+    expect(store.call('p', sid('a'))).toEqual(call);
+    store.close();
+  });
+
+  it('finds the projects of a SID, and keeps one webhook URL per project', () => {
+    const store = new CallStore();
+    store.insertCall('b', makeCall({ sid: sid('a'), start: 1 }));
+    store.insertCall('a', makeCall({ sid: sid('a'), start: 1 }));
+    expect(store.projectsOfCall(sid('a'))).toEqual(['a', 'b']);
+    expect(store.projectsOfCall(sid('f'))).toEqual([]);
+
+    expect(store.webhook('a')).toBeUndefined();
+    store.setWebhook('a', 'http://127.0.0.1:1/one');
+    store.setWebhook('a', 'http://127.0.0.1:1/two');
+    store.setWebhook('b', 'http://127.0.0.1:1/b');
+    expect(store.webhook('a')).toBe('http://127.0.0.1:1/two');
+    store.clear('a');
+    expect(store.webhook('a')).toBeUndefined();
+    expect(store.webhook('b')).toBe('http://127.0.0.1:1/b');
+    store.clear();
+    expect(store.webhook('b')).toBeUndefined();
+    store.close();
+  });
+
   it('rejects a record with an unreadable date and keeps nothing of that insert', () => {
     const store = new CallStore();
     const good = makeCall({ sid: sid('a'), start: 1_700_000_000 });

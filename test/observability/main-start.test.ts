@@ -80,6 +80,7 @@ describe('npm start', { timeout: 120_000 }, () => {
     expect(emulator.stderr).toMatch(/^GraphQL API: http:\/\/127\.0\.0\.1:\d+\/graphql/m);
     expect(emulator.stderr).toContain("curl -s http://127.0.0.1:");
     expect(emulator.stderr).toContain("-H 'x-api-key: demo-key'");
+    expect(emulator.stderr).toContain('Live demo: 6 new calls per minute in each project');
 
     const upstream = await withUpstream;
     const upstreamLogs = expectJsonLogsOnly(upstream.stdout);
