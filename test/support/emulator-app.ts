@@ -1,4 +1,5 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import type { AppOptions } from '../../src/server.js';
 import { startTestApp, type TestApp } from './app.js';
 
 export interface EmulatorStack {
@@ -11,9 +12,10 @@ export interface EmulatorStack {
 export async function startEmulatorStack(
   emulatorOptions: EmulatorOptions = {},
   env: Record<string, string> = {},
+  appOptions: AppOptions = {},
 ): Promise<EmulatorStack> {
   const emulator = await startEmulator({ port: 0, ...emulatorOptions });
-  const api = await startTestApp(emulator.url, env);
+  const api = await startTestApp(emulator.url, env, appOptions);
   return {
     emulator,
     api,
