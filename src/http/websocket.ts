@@ -114,7 +114,14 @@ export function attachWebSocket(server: Server, options: WebSocketOptions) {
           if (error instanceof GraphQLError) return [coded(error, ErrorCode.GRAPHQL_PARSE_FAILED)];
           throw error;
         }
-        const errors = enveloped.validate(enveloped.schema, document);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = enveloped.validate(enveloped.schema, document);
+        } catch (error) {
+          // graphql-armor throws its refusals, worded as syntax errors.
+          if (!(error instanceof GraphQLError)) throw error;
+          errors = [new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: error.extensions })];
+        }
         if (errors.length > 0) return errors.map((error) => coded(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
         return {
           schema: enveloped.schema,

@@ -5,6 +5,8 @@ import { startTestApp, type TestApp } from './app.js';
 export interface EmulatorStack {
   emulator: RunningEmulator;
   api: TestApp;
+  /** The app under test. */
+  app(): TestApp['app'];
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startEmulatorStack(
   return {
     emulator,
     api,
+    app: () => api.app,
     close: async () => {
       await api.close();
       await emulator.close();

@@ -133,7 +133,7 @@ export function wsClient(baseUrl: string, connectionParams: Record<string, strin
     webSocketImpl: HeaderSocket,
     connectionParams,
     retryAttempts: 0,
-    lazy: true,
+    lazy: false,
     on: { closed: (event) => closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
   });
   return Object.assign(client, { closes });
