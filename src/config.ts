@@ -135,6 +135,31 @@ export const SETTINGS = {
     schema: int(1, 100_000).default(100),
     help: '_entities representations one operation may ask for (BAD_USER_INPUT beyond)',
   },
+  EVENTS_POLL_INTERVAL_MS: {
+    schema: int(1_000, 3_600_000).default(5_000),
+    help: 'callEvents: how often a watched project is read (one watcher per credential and project, cluster-wide with REDIS_URL)',
+  },
+  EVENTS_SUBSCRIBER_QUEUE: {
+    schema: int(1, 100_000).default(1_000),
+    help: 'callEvents: events one subscription may have waiting to be sent; a subscriber further behind is ended (SLOW_CONSUMER)',
+  },
+  MAX_SUBSCRIPTIONS_PER_CREDENTIAL: {
+    schema: int(1, 100_000).default(20),
+    help: 'callEvents: concurrent subscriptions one credential may hold on a replica (SUBSCRIPTION_LIMIT beyond)',
+  },
+  EVENTS_HEARTBEAT_MS: {
+    schema: int(1_000, 600_000).default(15_000),
+    help: 'callEvents: how often an idle stream is pinged (SSE comment, WebSocket ping) so that proxies keep it open',
+  },
+  WEBHOOK_SECRET: {
+    schema: z.string().min(16).optional(),
+    secret: true,
+    help: 'the shared secret of POST /webhooks/call-status (header x-webhook-secret, at least 16 characters); unset: the route is off',
+  },
+  WEBHOOK_MIN_INTERVAL_MS: {
+    schema: int(0, 3_600_000).default(1_000),
+    help: 'POST /webhooks/call-status: the least time between two accepted hints for one project (429 sooner)',
+  },
   MAX_RESPONSE_BYTES: {
     schema: int(1_024, 500_000_000).default(10_000_000),
     help: 'the largest serialised GraphQL response (RESPONSE_TOO_LARGE beyond)',

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { LiveCalls } from './domain/events.js';
 import type { UpstreamRecords } from './domain/request.js';
 import { type OperationObservation, requestIdFrom } from './observability/operations.js';
 import { type Credential, credentialOf } from './upstream/credential.js';
@@ -14,6 +15,8 @@ export interface Context {
   readonly credential: Credential | null;
   /** This request's upstream records: its session opens on the first fetch. Null without a credential. */
   readonly records: UpstreamRecords | null;
+  /** Live call events read with this request's credential. Null without a credential. */
+  readonly events: LiveCalls | null;
   /** Signs and checks cursors: CURSOR_SECRET, or a key of this process. */
   readonly cursorKey: KeyObject;
   /**
@@ -28,6 +31,8 @@ export interface ContextDependencies {
   logger: Logger;
   serverApiKey: string | undefined;
   cursorKey: KeyObject;
+  /** Live call events for a credential (the server's event hub); a subscription ends when `signal` aborts. */
+  events?: (credential: Credential, signal: AbortSignal) => LiveCalls;
   /** What the observability plugin knows of this request: its request id, operation name, upstream timings. */
   observe?: (request: Request) => OperationObservation | undefined;
 }
@@ -68,6 +73,7 @@ export function createContextFactory(deps: ContextDependencies) {
         fetch: (upstreamRequest) => open(credential).fetch(upstreamRequest),
         call: (lookup) => open(credential).call(lookup),
       },
+      events: credential && deps.events ? deps.events(credential, request.signal) : null,
     };
   };
 }

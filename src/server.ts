@@ -2,11 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type Config, parseOrigins } from './config.js';
 import { type Context, createContextFactory } from './context.js';
+import { ErrorCode } from './domain/errors.js';
 import { cursorKey } from './history/cursor.js';
 import { subgraphSchema } from './schema/index.js';
 import { MAX_FIRST } from './history/translate.js';
@@ -15,8 +16,13 @@ import { useOfflineGraphiQL } from './plugins/graphiql.js';
 import { useOperationCost } from './plugins/operation-cost.js';
 import { useResponseBounds } from './plugins/response-bounds.js';
 import { drainServer, useStreamsEndOnDrain } from './http/drain.js';
+import { useSseHeartbeat } from './http/sse-heartbeat.js';
+import { useCallStatusWebhook } from './http/webhook.js';
+import { type WebSocketOptions, attachWebSocket } from './http/websocket.js';
+import { EventHub } from './events/hub.js';
+import { sessionPolls } from './events/reads.js';
 import { listenMetrics } from './http/metrics-port.js';
-import { corsFor, defaultAllowedHosts, useAllowedHosts } from './http/browser-surface.js';
+import { corsFor, defaultAllowedHosts, hostCheck, useAllowedHosts, webSocketOriginCheck } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
 import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
@@ -26,12 +32,19 @@ import { InFlightRequests } from './upstream/loader.js';
 import { UpstreamPolicy } from './upstream/policy.js';
 import { RecordSource } from './upstream/source.js';
 
+/** Calls a watcher remembers of one project at most. */
+const MAX_KNOWN_CALLS = 10_000;
+
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   source: RecordSource;
   inFlight: InFlightRequests;
   /** Metrics (also for the response cache's hit/miss counter), readiness and the per-operation observer. */
   observability: Observability;
+  /** Live call events: one watcher per credential and project, shared by its subscribers. */
+  events: EventHub;
+  /** GraphQL over WebSocket on the same port and path (`listen` attaches it). */
+  webSocket: Omit<WebSocketOptions, 'path'>;
   logger: Logger;
   handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
   /** The start of a graceful stop: readiness answers 503 and open streams complete. */
@@ -44,6 +57,8 @@ export interface AppOptions {
   graphiqlHeaders?: Record<string, string>;
   /** Plugins appended after the built-in ones (the benchmark uses it to measure levers such as graphql-jit). */
   plugins?: Plugin[];
+  /** How often watched projects are polled, below EVENTS_POLL_INTERVAL_MS's 1 s floor (tests only). */
+  eventsPollIntervalMs?: number;
 }
 
 export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Logger, options: AppOptions = {}): App {
@@ -78,11 +93,32 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   // Each attempt's client span comes from OpenTelemetry's undici instrumentation, when tracing is on.
   const source = new RecordSource({ history: client.post, call: client.postCall }, policy, logger, observability.upstreamObserver);
   const inFlight = new InFlightRequests();
+  const session = {
+    source,
+    inFlight,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT,
+    maxRequests: config.UPSTREAM_MAX_REQUESTS_PER_OPERATION,
+    maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
+  };
+  const events = new EventHub({
+    intervalMs: options.eventsPollIntervalMs ?? config.EVENTS_POLL_INTERVAL_MS,
+    listPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
+    maxKnown: MAX_KNOWN_CALLS,
+    queueCapacity: config.EVENTS_SUBSCRIBER_QUEUE,
+    maxSubscriptionsPerCredential: config.MAX_SUBSCRIPTIONS_PER_CREDENTIAL,
+    openPoll: sessionPolls(session),
+    logger,
+  });
 
   const errors = createErrorPipeline({ hideSuggestions: production });
   const onReject = [errors.onArmorReject];
   const plugins: Plugin[] = [
     ...observability.plugins,
+    // Before CSRF prevention: the vendor posts the hint as a plain form or JSON request.
+    ...(config.WEBHOOK_SECRET === undefined
+      ? []
+      : [useCallStatusWebhook({ secret: config.WEBHOOK_SECRET, minIntervalMs: config.WEBHOOK_MIN_INTERVAL_MS, poke: (projectId) => events.poke(projectId) })]),
     EnvelopArmorPlugin({
       maxDepth: { n: config.MAX_DEPTH, exposeLimits: true, onReject },
       maxAliases: { n: config.MAX_ALIASES, exposeLimits: true, onReject },
@@ -134,12 +170,15 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       }),
     );
   }
+  let hostAllowed: (host: string | null | undefined) => boolean = () => true;
   if (config.UPSTREAM_API_KEY !== undefined) {
     // Anyone who reaches the server reads with the server's key: a page whose host name points here must not.
     const allowed = config.ALLOWED_HOSTS?.split(',').map((host) => host.trim()).filter(Boolean) ?? defaultAllowedHosts(config.HOST);
     // After the readiness and metrics endpoints (probes and scrapers use addresses), before everything else.
     plugins.splice(observability.plugins.length, 0, useAllowedHosts(allowed));
+    hostAllowed = hostCheck(allowed);
   }
+  plugins.push(useSseHeartbeat(config.EVENTS_HEARTBEAT_MS));
   const draining = new AbortController();
   plugins.push(useStreamsEndOnDrain(draining.signal));
   if (options.plugins) plugins.push(...options.plugins);
@@ -149,14 +188,8 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
   const yoga = createYoga<Record<string, never>, Context>({
     schema: subgraphSchema,
     context: createContextFactory({
-      session: {
-        source,
-        inFlight,
-        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-        maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT,
-        maxRequests: config.UPSTREAM_MAX_REQUESTS_PER_OPERATION,
-        maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
-      },
+      session,
+      events: (credential, signal) => ({ subscribe: (projectId, selector) => events.subscribe(credential, projectId, selector, signal) }),
       logger,
       serverApiKey: config.UPSTREAM_API_KEY,
       cursorKey: cursorKey(config.CURSOR_SECRET),
@@ -183,12 +216,29 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
 
   // Yoga answers every path: GraphQL, GraphiQL and its assets, /health, /readiness, /metrics.
   const handle: App['handle'] = (req, res) => void yoga.handle(req, res);
+  const originAllowed = webSocketOriginCheck(parseOrigins(config.CORS_ORIGINS));
+  const webSocket: App['webSocket'] = {
+    heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+    getEnveloped: (initial) => yoga.getEnveloped(initial as never) as never,
+    // The rules a browser request meets over HTTP: the Host check (with a server key), and CORS's origins.
+    refusal: (request) => {
+      if (!hostAllowed(request.headers.host)) return 421;
+      return originAllowed(request.headers.origin, request.headers.host) ? null : 403;
+    },
+    documentsRefused: config.TRUSTED_DOCUMENTS
+      ? new GraphQLError('Only trusted documents run here (TRUSTED_DOCUMENTS), and not over WebSocket; use SSE with a documentId.', {
+          extensions: { code: ErrorCode.PERSISTED_QUERY_ONLY },
+        })
+      : undefined,
+  };
 
   return {
     yoga,
     source,
     inFlight,
     observability,
+    events,
+    webSocket,
     logger,
     handle,
     beginDrain: () => {
@@ -196,6 +246,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       draining.abort();
     },
     close: async () => {
+      await events.close();
       await Promise.all([client.close(), responseCache?.close()]);
     },
   };
@@ -223,6 +274,7 @@ export interface ListenOptions {
 export async function listen(app: App, host: string, port: number, options: ListenOptions = {}): Promise<RunningServer> {
   const server = createServer(app.handle);
   server.keepAliveTimeout = 65_000;
+  const webSocket = attachWebSocket(server, { path: '/graphql', ...app.webSocket });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -240,6 +292,7 @@ export async function listen(app: App, host: string, port: number, options: List
     url: `http://${shownHost}:${address.port}`,
     ...(metrics ? { metricsUrl: metrics.url } : {}),
     close: async () => {
+      await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -249,7 +302,7 @@ export async function listen(app: App, host: string, port: number, options: List
     },
     shutdown: async (graceMs) => {
       app.beginDrain();
-      const inTime = await drainServer(server, graceMs);
+      const [inTime] = await Promise.all([drainServer(server, graceMs), webSocket.drain(Math.min(1_000, graceMs))]);
       // Scraped until the API's connections are done, so the drain itself shows in the metrics.
       await metrics?.close();
       await app.close();

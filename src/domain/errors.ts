@@ -27,6 +27,10 @@ const CODES = {
   PERSISTED_QUERY_NOT_FOUND: 'caller',
   /** A documentId was sent while trusted documents are off. */
   PERSISTED_QUERY_NOT_SUPPORTED: 'caller',
+  /** A credential already holds MAX_SUBSCRIPTIONS_PER_CREDENTIAL subscriptions. */
+  SUBSCRIPTION_LIMIT: 'caller',
+  /** A subscription fell EVENTS_SUBSCRIBER_QUEUE events behind and was ended. */
+  SLOW_CONSUMER: 'caller',
   GRAPHQL_PARSE_FAILED: 'caller',
   GRAPHQL_VALIDATION_FAILED: 'caller',
   OPERATION_RESOLUTION_FAILURE: 'caller',

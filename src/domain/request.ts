@@ -30,6 +30,9 @@ export interface UpstreamRecords {
 
 /** A request's upstream records; a caller without a credential is refused (before its arguments are read). */
 export function upstreamOf(records: UpstreamRecords | null): UpstreamRecords {
-  if (!records) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.');
+  if (!records) throw missingCredential();
   return records;
 }
+
+export const missingCredential = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Send an x-api-key or an Authorization: Bearer header.');

@@ -67,12 +67,10 @@ const normaliseHost = (host: string) => (host.split(':').length > 2 && !host.sta
  * (HOST_NOT_ALLOWED) before anything runs. `*` in the list turns the check off.
  */
 export function useAllowedHosts(allowed: readonly string[]): Plugin {
-  const hosts = new Set(allowed.map(normaliseHost));
-  if (hosts.has('*')) return {};
+  const isAllowed = hostCheck(allowed);
   return {
     onRequest({ request, fetchAPI, endResponse }) {
-      const host = request.headers.get('host');
-      if (host !== null && hosts.has(hostnameOf(host))) return;
+      if (isAllowed(request.headers.get('host'))) return;
       endResponse(
         new fetchAPI.Response(
           JSON.stringify({
@@ -87,5 +85,29 @@ export function useAllowedHosts(allowed: readonly string[]): Plugin {
         ),
       );
     },
+  };
+}
+
+/** Whether a Host header names one of `allowed` (`*` allows any); a missing header is refused. */
+export function hostCheck(allowed: readonly string[]): (hostHeader: string | null | undefined) => boolean {
+  const hosts = new Set(allowed.map(normaliseHost));
+  if (hosts.has('*')) return () => true;
+  return (host) => host != null && hosts.has(hostnameOf(host));
+}
+
+/**
+ * Whether a browser page may open a WebSocket here (browsers apply no CORS to WebSockets, but send Origin): no
+ * Origin (not a browser), a listed origin (CORS_ORIGINS), or the page's own origin (the Origin names the Host).
+ */
+export function webSocketOriginCheck(origins: readonly string[]): (origin: string | undefined, host: string | undefined) => boolean {
+  const allowed = new Set(origins);
+  return (origin, host) => {
+    if (origin === undefined) return true;
+    if (allowed.has(origin)) return true;
+    try {
+      return host !== undefined && new URL(origin).host.toLowerCase() === host.trim().toLowerCase();
+    } catch {
+      return false;
+    }
   };
 }

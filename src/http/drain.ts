@@ -50,8 +50,12 @@ export function useStreamsEndOnDrain(signal: AbortSignal): Plugin {
 
 const ENDED = Symbol('ended');
 
-/** The iterable's values until it ends or `signal` aborts; then the source is returned (its work stops). */
-export async function* endOnAbort<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+/**
+ * The iterable's values until it ends or `signal` aborts; then the source is returned (its work stops). A plain
+ * iterator rather than a generator: a generator's `return` waits for a pending `next`, so a consumer that leaves
+ * a quiet stream (a subscription between events) could not stop it.
+ */
+export function endOnAbort<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncIterableIterator<T> {
   const iterator = iterable[Symbol.asyncIterator]();
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<typeof ENDED>((resolve) => {
@@ -59,14 +63,34 @@ export async function* endOnAbort<T>(iterable: AsyncIterable<T>, signal: AbortSi
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next === ENDED || next.done) return;
-      yield next.value;
-    }
-  } finally {
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
     signal.removeEventListener('abort', onAbort!);
     await iterator.return?.();
-  }
+  };
+  const done = { value: undefined, done: true } as const;
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      if (finished) return done;
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next === ENDED || next.done) {
+        await finish();
+        return done;
+      }
+      return next;
+    },
+    async return(): Promise<IteratorResult<T>> {
+      await finish();
+      return done;
+    },
+    async throw(error: unknown): Promise<IteratorResult<T>> {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }

@@ -178,32 +178,41 @@ function costOf(
  * any upstream request.
  */
 export function useOperationCost(options: OperationCostOptions): Plugin {
+  const refusal = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null | undefined; variableValues?: unknown }) => {
+    const measured = costOf(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>, options.maxFirst);
+    if (!measured) return undefined;
+    if (measured.representations > options.maxRepresentations) {
+      return {
+        errors: [
+          new GraphQLError(
+            `At most ${options.maxRepresentations} _entities representations are accepted per operation (MAX_ENTITY_REPRESENTATIONS); found ${measured.representations}.`,
+            { extensions: { code: ErrorCode.BAD_USER_INPUT, argument: 'representations', limit: options.maxRepresentations } },
+          ),
+        ],
+      };
+    }
+    if (measured.cost > options.maxCost) {
+      return {
+        errors: [
+          new GraphQLError(
+            `The operation would cost ${measured.cost}, more than the limit of ${options.maxCost} (MAX_COST). ` +
+              'A page costs `first` times its selection; ask for fewer calls, fewer fields or fewer entities.',
+            { extensions: { code: ErrorCode.MAX_COST_EXCEEDED, cost: measured.cost, limit: options.maxCost } },
+          ),
+        ],
+      };
+    }
+    return undefined;
+  };
+  // Subscriptions too: a subscription's events are executed with its selection, so its cost bounds each event.
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const measured = costOf(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>, options.maxFirst);
-      if (!measured) return;
-      if (measured.representations > options.maxRepresentations) {
-        setResultAndStopExecution({
-          errors: [
-            new GraphQLError(
-              `At most ${options.maxRepresentations} _entities representations are accepted per operation (MAX_ENTITY_REPRESENTATIONS); found ${measured.representations}.`,
-              { extensions: { code: ErrorCode.BAD_USER_INPUT, argument: 'representations', limit: options.maxRepresentations } },
-            ),
-          ],
-        });
-        return;
-      }
-      if (measured.cost > options.maxCost) {
-        setResultAndStopExecution({
-          errors: [
-            new GraphQLError(
-              `The operation would cost ${measured.cost}, more than the limit of ${options.maxCost} (MAX_COST). ` +
-                'A page costs `first` times its selection; ask for fewer calls, fewer fields or fewer entities.',
-              { extensions: { code: ErrorCode.MAX_COST_EXCEEDED, cost: measured.cost, limit: options.maxCost } },
-            ),
-          ],
-        });
-      }
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }

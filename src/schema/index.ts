@@ -4,6 +4,7 @@ import './filters.js';
 import './call-history.js';
 import './call-by-sid.js';
 import './project.js';
+import './call-events.js';
 
 /** The federation subgraph schema (what the server serves: `_service` and `_entities` included). */
 export const subgraphSchema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

@@ -4,7 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { request } from 'undici';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { type App, createApp, listen } from '../../src/server.js';
+import { type App, type AppOptions, type RunningServer, createApp, listen } from '../../src/server.js';
 
 export interface TestApp {
   url: string;
@@ -17,6 +17,7 @@ export interface TestApp {
   ): Promise<GraphQLResponse<TResult>>;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; json: any }>;
   close(): Promise<void>;
+  server: RunningServer;
 }
 
 export interface GraphQLResponse<T> {
@@ -28,7 +29,7 @@ export interface GraphQLResponse<T> {
 export const API_KEY = { 'x-api-key': 'test-key' };
 
 /** Our server on 127.0.0.1 in front of `upstreamUrl`, with every log line captured. */
-export async function startTestApp(upstreamUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(upstreamUrl: string, env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: 'debug', ...env }) as Config;
   const logs: string[] = [];
   const sink = new Writable({
@@ -37,7 +38,7 @@ export async function startTestApp(upstreamUrl: string, env: Record<string, stri
       done();
     },
   });
-  const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, createLogger(config.LOG_LEVEL, sink));
+  const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, createLogger(config.LOG_LEVEL, sink), options);
   const server = await listen(app, '127.0.0.1', 0);
 
   const post: TestApp['post'] = async (body, headers = {}) => {
@@ -58,6 +59,7 @@ export async function startTestApp(upstreamUrl: string, env: Record<string, stri
 
   return {
     url: server.url,
+    server,
     app,
     logs,
     post,

@@ -1,9 +1,12 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import type { AppOptions } from '../../src/server.js';
 import { startTestApp, type TestApp } from './app.js';
 
 export interface EmulatorStack {
   emulator: RunningEmulator;
   api: TestApp;
+  /** The app under test. */
+  app(): TestApp['app'];
   close(): Promise<void>;
 }
 
@@ -11,12 +14,14 @@ export interface EmulatorStack {
 export async function startEmulatorStack(
   emulatorOptions: EmulatorOptions = {},
   env: Record<string, string> = {},
+  appOptions: AppOptions = {},
 ): Promise<EmulatorStack> {
   const emulator = await startEmulator({ port: 0, ...emulatorOptions });
-  const api = await startTestApp(emulator.url, env);
+  const api = await startTestApp(emulator.url, env, appOptions);
   return {
     emulator,
     api,
+    app: () => api.app,
     close: async () => {
       await api.close();
       await emulator.close();
