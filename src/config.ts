@@ -60,7 +60,11 @@ export const SETTINGS = {
     help: 'upstream requests one GraphQL operation may make in all (UPSTREAM_REQUEST_LIMIT beyond)',
   },
   RESPONSE_CACHE_TTL_MS: { schema: int(0, 86_400_000).default(0), help: 'response cache, keyed by a hash of the credential; 0 = off' },
-  REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), secret: true, help: 'share the response cache between replicas' },
+  REDIS_URL: {
+    schema: z.url({ protocol: /^rediss?$/ }).optional(),
+    secret: true,
+    help: 'share the response cache and the callEvents watchers between replicas (one replica polls each credential and project, under a lease)',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     help: 'pino log level',

@@ -21,6 +21,7 @@ import { useCallStatusWebhook } from './http/webhook.js';
 import { type WebSocketOptions, attachWebSocket } from './http/websocket.js';
 import { EventHub } from './events/hub.js';
 import { sessionPolls } from './events/reads.js';
+import { RedisFeedCluster } from './events/redis-cluster.js';
 import { listenMetrics } from './http/metrics-port.js';
 import { corsFor, defaultAllowedHosts, hostCheck, useAllowedHosts, webSocketOriginCheck } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
@@ -43,6 +44,8 @@ export interface App {
   observability: Observability;
   /** Live call events: one watcher per credential and project, shared by its subscribers. */
   events: EventHub;
+  /** With REDIS_URL: how this replica shares watchers with the others. */
+  eventsCluster: RedisFeedCluster | undefined;
   /** GraphQL over WebSocket on the same port and path (`listen` attaches it). */
   webSocket: Omit<WebSocketOptions, 'path'>;
   logger: Logger;
@@ -101,13 +104,19 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     maxRequests: config.UPSTREAM_MAX_REQUESTS_PER_OPERATION,
     maxPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
   };
+  const eventsIntervalMs = options.eventsPollIntervalMs ?? config.EVENTS_POLL_INTERVAL_MS;
+  // One poll interval: a dead leader's lease lapses within it, and the hub renews it every third of it.
+  const eventsCluster = config.REDIS_URL
+    ? new RedisFeedCluster({ url: config.REDIS_URL, leaseTtlMs: eventsIntervalMs, namespaceSecret: config.CURSOR_SECRET, logger })
+    : undefined;
   const events = new EventHub({
-    intervalMs: options.eventsPollIntervalMs ?? config.EVENTS_POLL_INTERVAL_MS,
+    intervalMs: eventsIntervalMs,
     listPageSize: config.UPSTREAM_MAX_PAGE_SIZE,
     maxKnown: MAX_KNOWN_CALLS,
     queueCapacity: config.EVENTS_SUBSCRIBER_QUEUE,
     maxSubscriptionsPerCredential: config.MAX_SUBSCRIPTIONS_PER_CREDENTIAL,
     openPoll: sessionPolls(session),
+    cluster: eventsCluster,
     logger,
   });
 
@@ -238,6 +247,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     inFlight,
     observability,
     events,
+    eventsCluster,
     webSocket,
     logger,
     handle,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CallEvent, EventSelector } from '../domain/events.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import { type Credential, scopeOf } from '../upstream/credential.js';
-import type { KnownState } from './diff.js';
+import { type KnownState, knownOf } from './diff.js';
 import { EventQueue } from './queue.js';
 import { type OpenPoll, ProjectWatcher } from './watcher.js';
 
@@ -126,16 +126,18 @@ export class EventHub {
   }
 
   /** Watchers on this replica, and subscriptions (for tests and measurements). */
-  stats(): { feeds: number; watchers: number; subscriptions: number; polls: number } {
+  stats(): { feeds: number; watchers: number; following: number; subscriptions: number; polls: number } {
     let watchers = 0;
+    let following = 0;
     let subscriptions = 0;
     let polls = 0;
     for (const feed of this.feeds.values()) {
       if (feed.watcher) watchers++;
+      if (feed.following) following++;
       subscriptions += feed.size;
       polls += feed.polls;
     }
-    return { feeds: this.feeds.size, watchers, subscriptions, polls };
+    return { feeds: this.feeds.size, watchers, following, subscriptions, polls };
   }
 
   /** Ends every subscription (their streams complete) and stops every watcher. */
@@ -153,6 +155,14 @@ class Feed implements ClusterPeer {
   private leaseTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private pastPolls = 0;
+  /** Another replica polls this pair and this one listens to it (the cluster said so last). */
+  following = false;
+  /** Redis could not be asked: this replica polls for its own subscribers meanwhile. */
+  private alone = false;
+  private publishFailing = false;
+  /** What this feed learnt of the calls from the events it delivered: where its own watcher starts without a snapshot. */
+  private readonly opened = Date.now();
+  private readonly delivered = new Map<string, KnownState['calls'][string]>();
 
   constructor(
     readonly key: FeedKey,
@@ -195,6 +205,9 @@ class Feed implements ClusterPeer {
       if (this.seen.has(event.id)) continue;
       this.seen.add(event.id);
       if (this.seen.size > REMEMBERED_EVENT_IDS) this.seen.delete(this.seen.values().next().value!);
+      this.delivered.delete(event.call.sid);
+      this.delivered.set(event.call.sid, knownOf(event.call));
+      if (this.delivered.size > this.options.maxKnown) this.delivered.delete(this.delivered.keys().next().value!);
       for (const subscriber of this.subscribers) {
         if (!subscriber.selector(event)) continue;
         if (!subscriber.queue.push(event)) {
@@ -215,6 +228,11 @@ class Feed implements ClusterPeer {
     void this.close();
   }
 
+  /** Where a watcher starts without the leader's snapshot: since this feed opened, knowing what it delivered. */
+  private deliveredState(): KnownState {
+    return { since: this.opened, calls: Object.fromEntries(this.delivered) };
+  }
+
   private startWatcher(initial: KnownState | null) {
     const membership = this.membership;
     this.watcher = new ProjectWatcher({
@@ -223,13 +241,19 @@ class Feed implements ClusterPeer {
       listPageSize: this.options.listPageSize,
       maxKnown: this.options.maxKnown,
       open: this.options.openPoll(this.credential),
-      initial,
+      initial: initial ?? (membership ? this.deliveredState() : null),
       logger: this.options.logger,
       deliver: async (events, state) => {
         this.deliver(events);
-        await membership?.publish(events, state).catch((error: unknown) =>
-          this.options.logger.warn({ err: error }, 'call events: publishing to the other replicas failed'),
-        );
+        if (!membership) return;
+        try {
+          await membership.publish(events, state);
+          this.publishFailing = false;
+        } catch (error) {
+          // Once per outage: the cluster logs the outage itself.
+          if (!this.publishFailing) this.options.logger.warn({ err: (error as Error).message }, 'call events: publishing to the other replicas failed');
+          this.publishFailing = true;
+        }
       },
       fail: (error) => {
         void membership?.publishFailure(error).catch(() => undefined);
@@ -252,13 +276,26 @@ class Feed implements ClusterPeer {
     try {
       const leading = await this.membership.lead();
       if (this.closed) return;
+      if (this.alone) this.options.logger.info({ projectId: this.key.projectId, leading }, 'call events: the lease decides again who polls');
+      this.alone = false;
+      this.following = !leading;
       if (leading && !this.watcher) {
         const known = await this.membership.snapshot();
         if (!this.closed && !this.watcher) this.startWatcher(known);
       } else if (!leading && this.watcher) this.stopWatcher();
     } catch (error) {
-      // Redis is away: keep doing what this replica did; the lease decides again once it answers.
-      this.options.logger.warn({ err: error }, 'call events: the lease could not be checked');
+      // Redis is away: poll for this replica's own subscribers (events keep their ids, so none is delivered
+      // twice); the lease decides again once Redis answers.
+      if (this.closed) return;
+      if (!this.alone) {
+        this.options.logger.warn(
+          { projectId: this.key.projectId, err: (error as Error).message },
+          'call events: the lease could not be checked; polling for this replica\'s subscribers',
+        );
+      }
+      this.alone = true;
+      this.following = false;
+      if (!this.watcher) this.startWatcher(null);
     }
     if (this.closed) return;
     this.leaseTimer = setTimeout(() => void this.keepLease(), Math.max(100, Math.floor(this.options.intervalMs / 3)));

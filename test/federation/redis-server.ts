@@ -48,13 +48,13 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', () => resolve());
   });
 
-/** A throw-away redis-server on 127.0.0.1 and a free port, with persistence off. */
-export async function startRedisServer(): Promise<RunningRedis> {
+/** A throw-away redis-server on 127.0.0.1 and a free port (or `port`: to restart one), with persistence off. */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RunningRedis> {
   const binary = findRedisServer();
   let lastError: unknown;
   // The free port may be taken between probing and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn(
       binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],

@@ -7,6 +7,8 @@ import { type KnownState, callsToLookUp, diffCalls, knownOf, mergeReads, pruneKn
 import { eventSelector, matchesFilter, type EventFilter } from '../../src/events/filter.js';
 import { EventQueue } from '../../src/events/queue.js';
 import { pollRequests } from '../../src/events/watcher.js';
+import { decodeEvent, encodeEvent, pairNames } from '../../src/events/redis-cluster.js';
+import { scopeOf } from '../../src/upstream/credential.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
 
@@ -184,5 +186,29 @@ describe('pollRequests', () => {
       [100, []],
       ...['queued', 'initiated', 'ringing', 'in-progress'].map((s) => [1000, [['status', s], ['startTimeAfter', '2026-12-01']]]),
     ]);
+  });
+});
+
+describe('the Redis wire of live events', () => {
+  it('an event survives JSON (instants included), with and without dates', () => {
+    const events: CallEvent[] = [
+      { id: 'CA1:x', kind: 'UPDATED', call: record('CA1', { status: 'COMPLETED', durationSeconds: 12 }), previousStatus: 'IN_PROGRESS', observedAt: new Date(T0 + 5) },
+      { id: 'CA2:y', kind: 'STARTED', call: record('CA2', { startedAt: null }), previousStatus: null, observedAt: new Date(T0) },
+    ];
+    for (const event of events) expect(decodeEvent(JSON.parse(JSON.stringify(encodeEvent(event))))).toEqual(event);
+  });
+
+  it('pair names hold neither the credential nor its digest, differ per credential, project and namespace', () => {
+    const scope = scopeOf({ apiKey: 'secret-key' });
+    const names = pairNames({ scope, projectId: 'p/1' }, undefined);
+    for (const name of Object.values(names)) {
+      expect(name).not.toContain('secret-key');
+      expect(name).not.toContain(scope);
+      expect(name.endsWith(':p%2F1')).toBe(true);
+    }
+    expect(pairNames({ scope, projectId: 'p/1' }, undefined)).toEqual(names);
+    expect(pairNames({ scope: scopeOf({ apiKey: 'other-key' }), projectId: 'p/1' }, undefined).lease).not.toBe(names.lease);
+    expect(pairNames({ scope, projectId: 'p/2' }, undefined).lease).not.toBe(names.lease);
+    expect(pairNames({ scope, projectId: 'p/1' }, 'a deployment secret of some length').lease).not.toBe(names.lease);
   });
 });
