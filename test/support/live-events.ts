@@ -134,6 +134,8 @@ export function wsClient(baseUrl: string, connectionParams: Record<string, strin
     connectionParams,
     retryAttempts: 0,
     lazy: false,
+    // The tests read each close from `closes`; graphql-ws would also print it to the console.
+    onNonLazyError: () => undefined,
     on: { closed: (event) => closes.push({ code: (event as { code: number }).code, reason: String((event as { reason: unknown }).reason) }) },
   });
   return Object.assign(client, { closes });
