@@ -158,7 +158,7 @@ export const SETTINGS = {
   WEBHOOK_SECRET: {
     schema: z.string().min(16).optional(),
     secret: true,
-    help: 'the shared secret of POST /webhooks/call-status (header x-webhook-secret, at least 16 characters); unset: the route is off',
+    help: 'the shared secret of POST /webhooks/call-status (header x-webhook-secret, at least 16 characters); unset: the route is off. Without UPSTREAM_URL the embedded emulator posts every call status change there',
   },
   WEBHOOK_MIN_INTERVAL_MS: {
     schema: int(0, 3_600_000).default(1_000),

@@ -2,6 +2,7 @@ import { ConfigError, helpText, loadConfig } from './config.js';
 import { EXAMPLE_VARIABLES } from './example.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './observability/index.js';
+import { WEBHOOK_PATH } from './http/webhook.js';
 import { createApp, listen } from './server.js';
 
 async function main(): Promise<void> {
@@ -21,13 +22,17 @@ async function main(): Promise<void> {
 
   // Without UPSTREAM_URL the embedded emulator serves demo data, so the API works with no account. It is
   // imported only then: a server in front of the real API never loads the emulator or SQLite.
-  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator(config.DEMO_CALLS_PER_MINUTE);
+  const emulator = config.UPSTREAM_URL ? undefined : await startEmbeddedEmulator(config.DEMO_CALLS_PER_MINUTE, config.WEBHOOK_SECRET);
   const upstreamUrl = config.UPSTREAM_URL ?? emulator!.url;
   const app = createApp({ ...config, UPSTREAM_URL: upstreamUrl }, logger, {
     ...(emulator ? { graphiqlHeaders: { 'x-api-key': emulator.demoKey } } : {}),
   });
   app.observability.metrics.collectProcessMetrics();
   const server = await listen(app, config.HOST, config.PORT, { metricsPort: config.METRICS_PORT });
+  // With WEBHOOK_SECRET the demo is wired as the vendor would be: the emulator posts each status change here.
+  const webhook = emulator && config.WEBHOOK_SECRET ? emulator.postStatusChangesTo(server.url) : undefined;
+  if (webhook?.refused) logger.warn({ reason: webhook.refused }, 'the embedded emulator cannot post call-status webhooks to this server');
+  else if (webhook) logger.info({ url: webhook.url, projects: webhook.projects }, 'the embedded emulator posts call-status webhooks to this server');
 
   const lines = [`GraphQL API: ${server.url}/graphql (GraphiQL: open it in a browser)`];
   if (emulator) {
@@ -40,6 +45,12 @@ async function main(): Promise<void> {
       'Try it:',
       `  curl -s ${server.url}/graphql -H 'content-type: application/json' -H 'x-api-key: ${emulator.demoKey}' \\`,
       `    -d '{"query":"{ callHistory(projectId: \\"demo\\", first: 3) { edges { node { sid status from to startedAt } } pageInfo { hasNextPage endCursor } } }"}'`,
+      'Live events: the CallEvents tab in GraphiQL, or over SSE:',
+      `  curl -N ${server.url}/graphql -H 'accept: text/event-stream' -H 'content-type: application/json' -H 'x-api-key: ${emulator.demoKey}' \\`,
+      `    -d '{"query":"subscription { callEvents(projectId: \\"demo\\") { kind previousStatus call { sid status } } }"}'`,
+      webhook && !webhook.refused
+        ? `  The emulator posts each status change to ${webhook.url}?projectId=<project> (WEBHOOK_SECRET), so events follow at once.`
+        : `  Projects are read every ${config.EVENTS_POLL_INTERVAL_MS} ms; with WEBHOOK_SECRET set, the emulator posts each status change here and events follow at once.`,
     );
   } else {
     lines.push(`Upstream: ${new URL(upstreamUrl).origin}`);
@@ -63,10 +74,36 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-async function startEmbeddedEmulator(callsPerMinute: number) {
-  const { startEmulator, DEMO_API_KEY } = await import('./emulator/index.js');
-  const emulator = await startEmulator({ host: '127.0.0.1', port: 0, live: { callsPerMinute } });
-  return { url: emulator.url, demoKey: DEMO_API_KEY, close: () => emulator.close() };
+/**
+ * The live demo starts mid-stream, as if it had run this long already (about 20 calls, at most 3 minutes), so calls
+ * are under way and changing the moment someone subscribes, rather than after the first arrivals.
+ */
+const demoWarmUpMs = (callsPerMinute: number) => Math.min(180_000, (20 * 60_000) / callsPerMinute);
+
+async function startEmbeddedEmulator(callsPerMinute: number, webhookSecret: string | undefined) {
+  const { startEmulator, webhookUrlProblem, DEMO_API_KEY } = await import('./emulator/index.js');
+  const live = callsPerMinute > 0 ? { callsPerMinute, startAt: Date.now() - demoWarmUpMs(callsPerMinute) } : { callsPerMinute };
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0, live, ...(webhookSecret === undefined ? {} : { webhookSecret }) });
+  return {
+    url: emulator.url,
+    demoKey: DEMO_API_KEY,
+    close: () => emulator.close(),
+    /**
+     * Registers this server's webhook route for every project of the emulator, as `add-webhookurl` does. The
+     * emulator posts only to this machine: a server on a wildcard address is reached through the loopback one.
+     */
+    postStatusChangesTo(serverUrl: string): { url: string; projects: string[]; refused?: string } {
+      const base = new URL(serverUrl);
+      if (base.hostname === '0.0.0.0') base.hostname = '127.0.0.1';
+      if (base.hostname === '[::]') base.hostname = '[::1]';
+      const url = `${base.origin}${WEBHOOK_PATH}`;
+      const refused = webhookUrlProblem(url, false);
+      if (refused) return { url, projects: [], refused };
+      const projects = emulator.store.projects();
+      for (const projectId of projects) emulator.store.setWebhook(projectId, `${url}?projectId=${encodeURIComponent(projectId)}`);
+      return { url, projects };
+    },
+  };
 }
 
 // A bad setting (read here or, like TRUSTED_DOCUMENTS' manifest, while the app is built) stops the start.

@@ -26,13 +26,15 @@ import { listenMetrics } from './http/metrics-port.js';
 import { corsFor, defaultAllowedHosts, hostCheck, useAllowedHosts, webSocketOriginCheck } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
-import { EXAMPLE_QUERY, EXAMPLE_VARIABLES } from './example.js';
+import { EXAMPLE_QUERY, EXAMPLE_SUBSCRIPTION, EXAMPLE_SUBSCRIPTION_VARIABLES, EXAMPLE_VARIABLES } from './example.js';
 import { type Observability, createObservability } from './observability/index.js';
 import { UpstreamClient } from './upstream/client.js';
 import { InFlightRequests } from './upstream/loader.js';
 import { UpstreamPolicy } from './upstream/policy.js';
 import { RecordSource } from './upstream/source.js';
 
+/** The header that shows a GET or a simple-content-type POST came from a page that may send it (Yoga's name). */
+const CSRF_HEADER = 'x-graphql-yoga-csrf';
 /** Calls a watcher remembers of one project at most. */
 const MAX_KNOWN_CALLS = 10_000;
 
@@ -138,7 +140,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       maxDirectives: { n: 50, onReject },
       blockFieldSuggestion: { enabled: production, mask: '' },
     }) as Plugin,
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+    useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
     // Before the error pipeline, the observer and the response cache: they see the manifest's document, not the documentId.
     trustedDocuments,
     useOperationCost({ maxCost: config.MAX_COST, maxRepresentations: config.MAX_ENTITY_REPRESENTATIONS, maxFirst: MAX_FIRST }),
@@ -161,6 +163,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   }
   if (config.GRAPHIQL) {
+    const graphiqlHeaders = JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2);
     plugins.push(
       useOfflineGraphiQL({
         endpoint: '/graphql',
@@ -168,12 +171,11 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
           title: 'Call history GraphQL',
           // The headers hold credentials: keep them out of the browser's localStorage.
           shouldPersistHeaders: false,
+          // GraphiQL subscribes over SSE with a GET, which CSRF prevention refuses without this header.
+          additionalHeaders: { [CSRF_HEADER]: 'graphiql' },
           defaultTabs: [
-            {
-              query: EXAMPLE_QUERY,
-              variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2),
-              headers: JSON.stringify(options.graphiqlHeaders ?? { 'x-api-key': '<your TalkStack API key>' }, null, 2),
-            },
+            { query: EXAMPLE_QUERY, variables: JSON.stringify(EXAMPLE_VARIABLES, null, 2), headers: graphiqlHeaders },
+            { query: EXAMPLE_SUBSCRIPTION, variables: JSON.stringify(EXAMPLE_SUBSCRIPTION_VARIABLES, null, 2), headers: graphiqlHeaders },
           ],
         },
       }),

@@ -175,6 +175,11 @@ export interface LiveOptions {
   projects?: string[];
   /** Epoch milliseconds now (default Date.now). */
   clock?: () => number;
+  /**
+   * Epoch milliseconds the arrivals start at (default: now). An earlier instant starts mid-stream: the calls that
+   * would have arrived since then are written at once, backdated, in the state they would have reached.
+   */
+  startAt?: number;
   /** Default: Math.random, so restarts over a kept database make new SIDs. */
   random?: Random;
   timings?: Partial<LiveTimings>;
@@ -207,7 +212,7 @@ export class LiveCalls {
       projects,
       callsPerMinute: options.callsPerMinute,
       random,
-      startAt: this.clock(),
+      startAt: Math.min(options.startAt ?? Infinity, this.clock()),
       ...(options.timings === undefined ? {} : { timings: options.timings }),
     });
     calls.onManualChange = (projectId, callSid) => this.schedule.release(projectId, callSid);

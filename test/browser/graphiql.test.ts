@@ -1,29 +1,37 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type Locator, chromium } from 'playwright-core';
+import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type RunningMain, startMain } from '../observability/main-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'graphiql.png');
+const EVENTS_SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'graphiql-events.png');
+const EVENT_KIND = /"kind": "(STARTED|UPDATED)"/;
 const CALL_SID = /"sid": "CA[0-9a-f]{32}"/g;
 
 /** An editor's visible text, with Monaco's non-breaking spaces and line breaks made plain spaces. */
 const textOf = async (locator: Locator): Promise<string> => (await locator.innerText()).replace(/\s+/g, ' ');
 
-// GraphiQL as a person meets it: `npm start` with no settings (the embedded demo emulator), a real Chromium
-// with no network beyond this server, the example tab, the run button, calls in the result pane.
-describe('GraphiQL in a real browser', () => {
-  let server: RunningMain;
-  let browser: BrowserContext;
-  let profile: string;
-  const offSite: string[] = [];
+interface Session {
+  server: RunningMain;
+  browser: BrowserContext;
+  /** Addresses off this server that the page tried to reach (refused). */
+  offSite: string[];
+}
 
+/**
+ * `npm start` with `env`, and a headless Chromium with a fresh profile that may reach nothing but that server,
+ * for the tests of the calling `describe`.
+ */
+function serverAndBrowser(env: Record<string, string>): Session {
+  const session = { offSite: [] as string[] } as Session;
+  let profile: string | undefined;
   beforeAll(async () => {
-    server = await startMain({ LOG_LEVEL: 'warn' });
+    session.server = await startMain(env);
     profile = await mkdtemp(join(tmpdir(), 'graphiql-profile-'));
-    browser = await chromium.launchPersistentContext(profile, {
+    session.browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1600, height: 1000 },
@@ -38,28 +46,40 @@ describe('GraphiQL in a real browser', () => {
       ],
     });
     // Anything not served by our server (a CDN, a font host) is refused and remembered: GraphiQL must work offline.
-    await browser.route('**/*', (route) => {
+    await session.browser.route('**/*', (route) => {
       const url = route.request().url();
-      if (url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offSite.push(url);
+      if (url.startsWith(session.server.url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      session.offSite.push(url);
       return route.abort();
     });
   });
-
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await session.browser?.close();
+    await session.server?.stop();
     if (profile) await rm(profile, { recursive: true, force: true });
   });
+  return session;
+}
+
+/** GraphiQL's page, once its run button is there. */
+async function openGraphiQL({ browser, server }: Session): Promise<{ page: Page; run: Locator }> {
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(`${server.url}/graphql`);
+  const run = page.locator('.graphiql-execute-button');
+  await run.waitFor({ timeout: 60_000 });
+  return { page, run };
+}
+
+// GraphiQL as a person meets it: `npm start` with no settings (the embedded demo emulator), a real Chromium
+// with no network beyond this server, the example tab, the run button, calls in the result pane.
+describe('GraphiQL in a real browser', () => {
+  const session = serverAndBrowser({ LOG_LEVEL: 'warn' });
 
   it('runs the example query with the printed demo key and shows calls', async () => {
-    const demoKey = /Demo credential: x-api-key: (\S+)/.exec(server.stderr())?.[1];
+    const demoKey = /Demo credential: x-api-key: (\S+)/.exec(session.server.stderr())?.[1];
     expect(demoKey, 'npm start prints a demo key when it serves demo data').toBeTruthy();
 
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(`${server.url}/graphql`);
-    const run = page.locator('.graphiql-execute-button');
-    await run.waitFor({ timeout: 60_000 });
+    const { page, run } = await openGraphiQL(session);
     // The example tab is open: the query editor holds the example operation, the variables its project.
     await expect.poll(() => textOf(page.locator('.graphiql-query-editor')), { timeout: 30_000 }).toContain('query RecentCalls(');
     await expect.poll(() => textOf(page.locator('.graphiql-editor-tool'))).toContain('"projectId": "demo"');
@@ -88,6 +108,39 @@ describe('GraphiQL in a real browser', () => {
     await page.getByRole('button', { name: 'Headers', exact: true }).click();
     await expect.poll(() => textOf(page.locator('.graphiql-editor-tool'))).toContain(`"x-api-key": "${demoKey}"`);
 
-    expect(offSite).toEqual([]);
+    expect(session.offSite).toEqual([]);
+  });
+});
+
+// The live demo as a person meets it: the second tab's subscription, run over SSE, fills the result pane with
+// events as the demo's calls move. The server polls every second and the demo runs faster, so events come soon.
+describe('live call events in GraphiQL', () => {
+  const session = serverAndBrowser({ LOG_LEVEL: 'warn', DEMO_CALLS_PER_MINUTE: '30', EVENTS_POLL_INTERVAL_MS: '1000' });
+
+  it('runs the CallEvents tab over SSE and shows events as calls start and change', async () => {
+    const { page, run } = await openGraphiQL(session);
+    await page.getByRole('tab', { name: 'CallEvents' }).click();
+    await expect.poll(() => textOf(page.locator('.graphiql-query-editor')), { timeout: 30_000 }).toContain('subscription CallEvents(');
+
+    const subscribed = page.waitForRequest(
+      (request) => request.url().includes('/graphql') && `${request.url()} ${request.postData() ?? ''}`.includes('CallEvents'),
+    );
+    await run.click();
+    const request = await subscribed;
+    // GraphiQL subscribes over SSE, with the demo key from the tab's headers.
+    expect(request.headers()['accept']).toContain('text/event-stream');
+    expect(request.headers()['x-api-key']).toBe('demo-key');
+
+    const result = page.locator('.result-window');
+    await expect.poll(async () => EVENT_KIND.test(await textOf(result)), { timeout: 30_000 }).toBe(true);
+    const first = await textOf(result);
+    expect(first).toMatch(/"sid": "CA[0-9a-f]{32}"/);
+    expect(first).not.toContain('"errors"');
+    // The stream stays open: the pane shows the next event when it comes.
+    await expect.poll(async () => (await textOf(result)) !== first && EVENT_KIND.test(await textOf(result)), { timeout: 30_000 }).toBe(true);
+
+    await mkdir(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: EVENTS_SCREENSHOT });
+    expect(session.offSite).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   OTHER_PROJECT_ID,
   WEBHOOK_SECRET_HEADER,
   mulberry32,
+  parseRfc2822,
   startEmulator,
   type CallStatusPayload,
   type RunningEmulator,
@@ -128,6 +129,36 @@ describe('live mode over HTTP, with a fake clock', () => {
     now += 60 * 60_000;
     expect(emulator.live!.runDue().some((change) => change.record.callSid === live.callSid)).toBe(false);
     expect((await oneCall(emulator, live.callSid)).data).toMatchObject({ status: 'in-progress', data: { note: 'by hand' } });
+  });
+});
+
+describe('live mode started mid-stream (startAt before now)', () => {
+  it('writes the calls that would have arrived since then at once, backdated, each in the state it reached', async () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    const emulator = await startEmulator({
+      calls: 40,
+      live: { callsPerMinute: 30, projects: [DEMO_PROJECT_ID], clock: () => now, random: mulberry32(5), startAt: now - 3 * 60_000 },
+    });
+    try {
+      // The first timer runs what is due at once; with the fake clock, nothing after it.
+      emulator.live!.runDue();
+      const page = records(await callHistory(emulator.url, { body: { projectId: DEMO_PROJECT_ID, pageSize: 1000 }, apiKey: DEMO_API_KEY }));
+      const started = page.map((record) => parseRfc2822(record.date)! * 1000);
+      const backdated = page.filter((_, i) => started[i]! >= now - 3 * 60_000);
+      expect(backdated.length).toBeGreaterThan(60);
+      expect(backdated.length).toBeLessThan(130);
+      expect(Math.max(...started)).toBeLessThanOrEqual(now);
+      const statuses = new Set(backdated.map((record) => record.status));
+      expect(statuses.has('completed')).toBe(true);
+      expect(statuses.has('in-progress')).toBe(true);
+      // The calls still under way are the ones live mode moves on.
+      const underWay = new Set(emulator.live!.liveCalls().map(({ record }) => record.callSid));
+      for (const record of backdated) {
+        if (['queued', 'ringing', 'in-progress'].includes(String(record.status))) expect(underWay.has(record.callSid)).toBe(true);
+      }
+    } finally {
+      await emulator.close();
+    }
   });
 });
 

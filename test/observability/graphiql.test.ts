@@ -56,6 +56,16 @@ describe('GraphiQL page and its assets', () => {
     expect(page).toContain('x-api-key');
   });
 
+  it('offers a second tab with the live events subscription, after the example query', () => {
+    const query = page.indexOf('query RecentCalls(');
+    const subscription = page.indexOf('subscription CallEvents($projectId: ID!)');
+    expect(query).toBeGreaterThan(-1);
+    expect(subscription).toBeGreaterThan(query);
+    expect(page.slice(subscription)).toContain('callEvents(projectId: $projectId)');
+    // GraphiQL subscribes with a GET: without the CSRF header, CSRF prevention would refuse it.
+    expect(page).toContain('x-graphql-yoga-csrf');
+  });
+
   it('serves every asset it refers to, compressed when asked, cacheable for good', async () => {
     for (const path of assetPaths()) {
       const plain = await request(`${api.url}/${path}`);
