@@ -162,7 +162,7 @@ export const SETTINGS = {
   },
   WEBHOOK_MIN_INTERVAL_MS: {
     schema: int(0, 3_600_000).default(1_000),
-    help: 'POST /webhooks/call-status: the least time between two accepted hints for one project (429 sooner)',
+    help: 'POST /webhooks/call-status: the least time between two pokes of one project\'s watchers (a hint sooner is kept as one poke at the interval\'s end; a further one gets 429)',
   },
   MAX_RESPONSE_BYTES: {
     schema: int(1_024, 500_000_000).default(10_000_000),

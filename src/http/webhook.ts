@@ -65,12 +65,21 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 /**
  * `POST /webhooks/call-status`: the vendor's call-status webhook as a hint that makes the watchers of a project
- * poll at once. The `x-webhook-secret` header must match WEBHOOK_SECRET (401 otherwise, and nothing happens);
- * hints for one project are accepted at most once per `minIntervalMs` (429 sooner).
+ * poll at once. The `x-webhook-secret` header must match WEBHOOK_SECRET (401 otherwise, and nothing happens).
+ * Watchers of one project are poked at most once per `minIntervalMs`: a hint inside that interval is kept as one
+ * poke at its end (202), so a status change right after another is not left to the next poll; a further hint
+ * while that poke waits adds nothing and gets 429.
  */
 export function useCallStatusWebhook(options: WebhookOptions): Plugin {
   const now = options.now ?? Date.now;
-  const lastHint = new Map<string, number>();
+  const lastPoke = new Map<string, number>();
+  const pending = new Map<string, NodeJS.Timeout>();
+  const poke = (key: string, projectId: string | null, at: number) => {
+    lastPoke.delete(key);
+    lastPoke.set(key, at);
+    if (lastPoke.size > MAX_REMEMBERED_PROJECTS) lastPoke.delete(lastPoke.keys().next().value!);
+    options.poke(projectId);
+  };
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== WEBHOOK_PATH) return;
@@ -84,16 +93,24 @@ export function useCallStatusWebhook(options: WebhookOptions): Plugin {
       const projectId = hintedProject(url, request.headers.get('content-type'), body);
       const key = projectId ?? '';
       const at = now();
-      const last = lastHint.get(key);
-      if (last !== undefined && at - last < options.minIntervalMs) {
-        const retryAfter = Math.ceil((options.minIntervalMs - (at - last)) / 1000);
-        return endResponse(json(429, { error: 'too many hints for this project', code: ErrorCode.RATE_LIMITED }, { 'retry-after': String(retryAfter) }));
+      const last = lastPoke.get(key);
+      const wait = last === undefined ? 0 : options.minIntervalMs - (at - last);
+      if (wait <= 0) {
+        poke(key, projectId, at);
+        return endResponse(json(202, { accepted: true }));
       }
-      lastHint.delete(key);
-      lastHint.set(key, at);
-      if (lastHint.size > MAX_REMEMBERED_PROJECTS) lastHint.delete(lastHint.keys().next().value!);
-      options.poke(projectId);
-      return endResponse(json(202, { accepted: true }));
+      if (pending.has(key) || pending.size >= MAX_REMEMBERED_PROJECTS) {
+        return endResponse(
+          json(429, { error: 'a poke for this project is already due', code: ErrorCode.RATE_LIMITED }, { 'retry-after': String(Math.ceil(wait / 1000)) }),
+        );
+      }
+      const timer = setTimeout(() => {
+        pending.delete(key);
+        poke(key, projectId, now());
+      }, wait);
+      timer.unref?.();
+      pending.set(key, timer);
+      return endResponse(json(202, { accepted: true, pokeInMs: wait }));
     },
   };
 }

@@ -40,8 +40,18 @@ describe('POST /webhooks/call-status (a hint that makes watchers poll at once)',
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(stack.emulator.requests().length).toBeGreaterThan(0);
 
+    // Inside the interval: one poke is kept for its end; a further hint while it waits adds nothing.
+    const change = putCall(stack.emulator.store, DEMO_PROJECT_ID, liveCall());
+    const kept = await hint({ 'x-webhook-secret': SECRET });
+    expect(kept).toMatchObject({ status: 202, body: { accepted: true } });
+    expect((kept.body as { pokeInMs: number }).pokeInMs).toBeGreaterThan(0);
     const limited = await hint({ 'x-webhook-secret': SECRET });
     expect(limited).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+    const keptAt = Date.now();
+    const [, next] = await sub.waitFor(2);
+    expect(next!.data!.callEvents).toMatchObject({ kind: 'STARTED', call: { sid: change.callSid } });
+    // The kept poke, well before the poll interval would have found it.
+    expect(Date.now() - keptAt).toBeLessThan(5_000);
     // Another project has its own allowance; the project may also be named in the registered URL.
     const other = await request(`${stack.api.url}/webhooks/call-status?projectId=busy`, { method: 'POST', headers: { 'x-webhook-secret': SECRET } });
     expect(other.statusCode).toBe(202);
