@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_HISTORY_PATH } from '../../src/emulator/index.js';
 import { pollRequests } from '../../src/events/watcher.js';
 import { type EmulatorStack, startEmulatorStack } from '../support/emulator-app.js';
-import { liveCall, putCall, subscribeSse } from '../support/live-events.js';
+import { liveCall, putCall, subscribeSse, until } from '../support/live-events.js';
 import { FAULT_TEST_KEY, clearChaos, newProject, setChaos } from '../resilience/chaos.js';
 
 const INTERVAL_MS = 1_000;
@@ -49,14 +49,6 @@ describe('callEvents: upstream faults back off and recover without losing the kn
       },
     };
   }
-
-  const until = async (condition: () => boolean, what: string, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  };
 
   const historyRequests = (projectId: string) => stack.emulator.requests({ projectId }).filter((r) => r.path === CALL_HISTORY_PATH).length;
   const failureLogs = () =>
