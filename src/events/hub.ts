@@ -61,6 +61,8 @@ export interface HubOptions {
 interface Subscriber {
   queue: EventQueue<FeedItem>;
   selector: EventSelector;
+  /** Takes it out of its feed and frees its place under the credential's cap (once). */
+  release(): void;
 }
 
 /**
@@ -99,14 +101,20 @@ export class EventHub {
     }
     const joined = feed;
     const leave = () => void subscriber.queue.return();
+    let released = false;
     const subscriber: Subscriber = {
       selector,
-      queue: new EventQueue<FeedItem>(this.options.queueCapacity, () => {
-        signal?.removeEventListener('abort', leave);
+      release: () => {
+        if (released) return;
+        released = true;
         joined.remove(subscriber);
         const left = (this.perScope.get(scope) ?? 1) - 1;
         if (left > 0) this.perScope.set(scope, left);
         else this.perScope.delete(scope);
+      },
+      queue: new EventQueue<FeedItem>(this.options.queueCapacity, () => {
+        signal?.removeEventListener('abort', leave);
+        subscriber.release();
       }),
     };
     joined.add(subscriber);
@@ -125,19 +133,21 @@ export class EventHub {
     for (const feed of this.feeds.values()) if (projectId === null || feed.key.projectId === projectId) feed.poke();
   }
 
-  /** Watchers on this replica, and subscriptions (for tests and measurements). */
-  stats(): { feeds: number; watchers: number; following: number; subscriptions: number; polls: number } {
+  /** Watchers on this replica, subscriptions, and the events waiting in their queues (for tests and measurements). */
+  stats(): { feeds: number; watchers: number; following: number; subscriptions: number; polls: number; waiting: number } {
     let watchers = 0;
     let following = 0;
     let subscriptions = 0;
     let polls = 0;
+    let waiting = 0;
     for (const feed of this.feeds.values()) {
       if (feed.watcher) watchers++;
       if (feed.following) following++;
       subscriptions += feed.size;
       polls += feed.polls;
+      waiting += feed.waiting;
     }
-    return { feeds: this.feeds.size, watchers, following, subscriptions, polls };
+    return { feeds: this.feeds.size, watchers, following, subscriptions, polls, waiting };
   }
 
   /** Ends every subscription (their streams complete) and stops every watcher. */
@@ -182,6 +192,12 @@ class Feed implements ClusterPeer {
     return this.subscribers.size;
   }
 
+  get waiting(): number {
+    let items = 0;
+    for (const subscriber of this.subscribers) items += subscriber.queue.size;
+    return items;
+  }
+
   get polls(): number {
     return this.pastPolls + (this.watcher?.polls ?? 0);
   }
@@ -218,6 +234,9 @@ class Feed implements ClusterPeer {
               { limit: this.options.queueCapacity },
             ),
           );
+          // Ended now, not when its stalled transport reads the reason: it gets no more events and no longer
+          // counts under the credential's cap (nor keeps the watcher going).
+          subscriber.release();
         }
       }
     }

@@ -37,6 +37,7 @@ const totals = (...replicas: TestApp[]) =>
     following: a.following + b.following,
     subscriptions: a.subscriptions + b.subscriptions,
     polls: a.polls + b.polls,
+    waiting: a.waiting + b.waiting,
   }));
 
 /** A killed process: its Redis connections drop without releasing anything, then its server stops. */

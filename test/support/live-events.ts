@@ -56,7 +56,8 @@ export interface Subscription {
   close(): void;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs: number) {
+/** Waits (polling) until `condition` holds; fails with `what` after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
