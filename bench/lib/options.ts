@@ -28,7 +28,7 @@ export const HELP = [
   '  --quick          1 s warm-up and 3 runs of 1 s per measurement, no levers (under 2 minutes)',
   '  --no-levers      skip the lever variants (graphql-jit, pool size) that the full run includes',
   '  --scenarios      only these scenarios (S1..S5)',
-  '  --contenders     only these contenders (a, b, c, d, y, l, and the lever variants c-jit, c-pool32, ...)',
+  '  --contenders     only these contenders (a, b, c, d, y, l, and the lever variants c-yoga-transport, c-graphql-js, c-default-heap, ...)',
   '  --write-results  write the report to bench/RESULTS.md (the committed results)',
   '  --out FILE       write the report to FILE',
   `  (neither)        write it to ${join(tmpdir(), 'call-history-bench', '<mode>-<time>.md')} and print the path`,
