@@ -54,7 +54,10 @@ export function createContextFactory(deps: ContextDependencies) {
       (logger ??= deps.logger.child({ requestId, operation: observation?.operationName ?? null }));
     const onAttempt = (outcome: string, durationMs: number) => {
       observation?.recordUpstreamAttempt(outcome, durationMs);
-      requestLogger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+      // The request's child logger is made only when the line is written (not at all at the usual levels).
+      if (deps.logger.isLevelEnabled('debug')) {
+        requestLogger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+      }
     };
 
     const open = (held: Credential) =>
