@@ -233,6 +233,17 @@ export const CONTENDERS: Contender[] = [
     variant: true,
     start: (stub) => startOurs('ours-default-heap', 'dist/main.js', stub),
   },
+  ...[16, 32].map(
+    (mib): Contender => ({
+      id: `c-semi-${mib}`,
+      label: `(c) with --max-semi-space-size=${mib} instead of npm start's`,
+      shape: 'ours',
+      asks: 'ours',
+      graphql: true,
+      variant: true,
+      start: (stub) => startOurs(`ours-semi-${mib}`, 'dist/main.js', stub, {}, [`--max-semi-space-size=${mib}`]),
+    }),
+  ),
   {
     id: 'd-jit',
     label: '(d) peer with --jit',

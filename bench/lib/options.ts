@@ -26,7 +26,7 @@ export const HELP = [
   'Usage: npm run bench -- [--quick] [--no-levers] [--runs N] [--seconds S] [--warmup S]',
   '                        [--scenarios S1,S2,...] [--contenders a,b,c,d,...] [--write-results | --out FILE]',
   '  --quick          1 s warm-up and 3 runs of 1 s per measurement, no levers (under 2 minutes)',
-  '  --no-levers      skip the lever variants (graphql-jit, pool size) that the full run includes',
+  '  --no-levers      skip the lever variants (each transport and executor, heap sizes, the peer\'s --jit) that the full run includes',
   '  --scenarios      only these scenarios (S1..S5)',
   '  --contenders     only these contenders (a, b, c, d, y, l, and the lever variants c-yoga-transport, c-graphql-js, c-default-heap, ...)',
   '  --write-results  write the report to bench/RESULTS.md (the committed results)',

@@ -71,4 +71,9 @@ describe('compiled execution answers as graphql-js does', () => {
     expect(viaCompiled).toEqual(await answer(regular, body, key));
     expect(viaCompiled.text.length).toBeGreaterThan(20);
   });
+
+  it('compiled every query but _entities (the mutation is refused by the executor, uncompiled)', () => {
+    const uncompiled = compiled.logs.filter((line) => line.includes('operation runs uncompiled')).map((line) => JSON.parse(line).reason);
+    expect(uncompiled).toEqual(['_entities runs on the regular executor', 'a mutation runs on the regular executor']);
+  });
 });
