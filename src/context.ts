@@ -10,7 +10,11 @@ import { type SessionSettings, openSession } from './upstream/session.js';
 /** What a resolver knows of its GraphQL request. */
 export interface Context {
   readonly requestId: string;
-  readonly logger: Logger;
+  /**
+   * The request's logger (its request id and operation bound), made on the first call: a function, not a getter,
+   * because envelop copies the context's properties into its own (a getter would run for every request).
+   */
+  readonly logger: () => Logger;
   /** The caller's credential, or the server-side key; null without either. */
   readonly credential: Credential | null;
   /** This request's upstream records: its session opens on the first fetch. Null without a credential. */
@@ -39,8 +43,8 @@ export interface ContextDependencies {
 
 /**
  * Builds a fresh context per GraphQL request: its session (loader, deadline, bulkhead) never outlives it.
- * The logger and the session are made on first use, so requests that never reach the upstream (cache hits,
- * refusals) pay nothing for them.
+ * The logger and the session are made on first use, so requests that never log or never reach the upstream
+ * (cache hits, refusals) pay nothing for them.
  */
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: YogaInitialContext): Context => {
@@ -68,9 +72,7 @@ export function createContextFactory(deps: ContextDependencies) {
       credential,
       cursorKey: deps.cursorKey,
       deadlineAt,
-      get logger() {
-        return requestLogger();
-      },
+      logger: requestLogger,
       records: credential && {
         maxPageSize: deps.session.maxPageSize,
         fetch: (upstreamRequest) => open(credential).fetch(upstreamRequest),

@@ -220,9 +220,10 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
     maskedErrors: { isDev: config.NODE_ENV === 'development', maskError: errors.maskError },
+    // Yoga logs several debug lines per request: each is joined only when its level is on.
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
+      debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.isLevelEnabled('info') && logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },

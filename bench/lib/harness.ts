@@ -15,6 +15,7 @@ import { runLoad, type LoadResult } from './load.js';
 import { type Child, freePort, hasTaskset, pinSelf, raisePriority, spawnNode, waitUntil, watchProcess } from './processes.js';
 import { ALIASES, type Dialect, callsOf, type NormalCall, PROJECT_ID, requestBody } from './queries.js';
 import { parseOptions } from './options.js';
+import { profileServer } from './profile.js';
 import { type Report, writeReport } from './report.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -604,6 +605,27 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     await stub.delay(0);
+
+    // Where (c)'s CPU time goes, for the goals a run may not meet: a profile per throughput scenario (full runs).
+    const profiles: Report['profiles'] = [];
+    if (options.profiles && CONTENDERS.some((contender) => contender.id === 'c' && contenders.includes(contender))) {
+      // The other contenders idle meanwhile; the profiled server has the contenders' core to itself but for them.
+      for (const scenario of scenarios.filter((one) => one.rate === undefined && !one.aliased && one.connections > 1)) {
+        log(`Profiling (c) under ${scenario.id}'s load for ${options.seconds} s...`);
+        const port = await freePort();
+        const summary = await profileServer({
+          name: `ours-profile-${scenario.id}`,
+          args: [...shippedNodeFlags(), 'dist/main.js'],
+          env: ourEnv(stub.url, port),
+          cwd: rootDir,
+          core: hasTaskset ? SERVER_CORE : undefined,
+          body: requestBody('ours', scenario.pageSize),
+          connections: scenario.connections,
+          seconds: options.seconds,
+        });
+        profiles.push({ scenario: scenario.id, summary });
+      }
+    }
     info.loadAfter = loadavg().map((value) => value.toFixed(2)).join(' ');
 
     const report: Report = {
@@ -616,6 +638,7 @@ export async function main(argv: string[]): Promise<void> {
       scenarios,
       check,
       cells,
+      profiles,
     };
     mkdirSync(dirname(options.out), { recursive: true });
     writeReport(options.out, report);

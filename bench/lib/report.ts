@@ -1,6 +1,7 @@
 /** bench/RESULTS.md: medians of the runs, the ratios from the same run, the goals, and how it was run. */
 import { writeFileSync } from 'node:fs';
 import type { Cell, CheckOutcome, Measurement, Scenario } from './harness.js';
+import type { ProfileSummary } from './profile.js';
 import { ALIASES } from './queries.js';
 
 export interface Report {
@@ -25,6 +26,8 @@ export interface Report {
   scenarios: Scenario[];
   check: CheckOutcome;
   cells: Cell[];
+  /** CPU profiles of (c) under load, per scenario (full runs). */
+  profiles: Array<{ scenario: string; summary: ProfileSummary }>;
 }
 
 const median = (values: number[]): number => {
@@ -270,6 +273,33 @@ export function writeReport(path: string, report: Report): void {
       }),
       '',
     );
+  }
+
+  if (report.profiles.length) {
+    const pct = (share: number) => `${(100 * share).toFixed(1)}%`;
+    push(
+      "## Where (c)'s CPU time goes: a profile under load",
+      '',
+      "After the timed runs, (c) is started once more with `node --cpu-prof`, loaded as in the scenario for one run's length, and " +
+        'stopped. Shares are of the samples that were neither idle nor start-up. A function\'s self time includes the native ' +
+        'work it calls (JSON.parse in the upstream client, JSON.stringify in the response bounds, the socket write in ' +
+        "Node's http).",
+      '',
+    );
+    for (const { scenario, summary } of report.profiles) {
+      push(
+        `### ${scenario} (${fixed(summary.requestsPerSecond, 0)} req/s while profiled, ${summary.samples} samples)`,
+        '',
+        '| self time | part |',
+        '|---|---|',
+        ...summary.parts.slice(0, 12).map(({ share, name }) => `| ${pct(share)} | ${name} |`),
+        '',
+        '| self time | function |',
+        '|---|---|',
+        ...summary.functions.map(({ share, name }) => `| ${pct(share)} | \`${name.replace(/\|/g, '\\|')}\` |`),
+        '',
+      );
+    }
   }
 
   push(
