@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-/** The suites that reach the server over HTTP: they run through each transport (LEAN_TRANSPORT on, then off). */
+/**
+ * The suites that reach the server over HTTP: they run through each transport (LEAN_TRANSPORT on, then off).
+ * test/events is not among them: its subscriptions (SSE, WebSocket) and webhooks never take the lean path, so a
+ * second run would repeat the same code path.
+ */
 const HTTP_SUITES = ['test/{e2e,integration,security,resilience,observability}/**/*.test.ts'];
 
 export default defineConfig({
