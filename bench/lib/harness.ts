@@ -612,18 +612,23 @@ export async function main(argv: string[]): Promise<void> {
       // The other contenders idle meanwhile; the profiled server has the contenders' core to itself but for them.
       for (const scenario of scenarios.filter((one) => one.rate === undefined && !one.aliased && one.connections > 1)) {
         log(`Profiling (c) under ${scenario.id}'s load for ${options.seconds} s...`);
-        const port = await freePort();
-        const summary = await profileServer({
-          name: `ours-profile-${scenario.id}`,
-          args: [...shippedNodeFlags(), 'dist/main.js'],
-          env: ourEnv(stub.url, port),
-          cwd: rootDir,
-          core: hasTaskset ? SERVER_CORE : undefined,
-          body: requestBody('ours', scenario.pageSize),
-          connections: scenario.connections,
-          seconds: options.seconds,
-        });
-        profiles.push({ scenario: scenario.id, summary });
+        // A failed profile leaves the timed results intact.
+        try {
+          const port = await freePort();
+          const summary = await profileServer({
+            name: `ours-profile-${scenario.id}`,
+            args: [...shippedNodeFlags(), 'dist/main.js'],
+            env: ourEnv(stub.url, port),
+            cwd: rootDir,
+            core: hasTaskset ? SERVER_CORE : undefined,
+            body: requestBody('ours', scenario.pageSize),
+            connections: scenario.connections,
+            seconds: options.seconds,
+          });
+          profiles.push({ scenario: scenario.id, summary });
+        } catch (error) {
+          log(`  profiling failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
     info.loadAfter = loadavg().map((value) => value.toFixed(2)).join(' ');
