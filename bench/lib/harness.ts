@@ -234,7 +234,7 @@ export const CONTENDERS: Contender[] = [
     variant: true,
     start: (stub) => startOurs('ours-default-heap', 'dist/main.js', stub),
   },
-  ...[16, 32].map(
+  ...[32, 64].map(
     (mib): Contender => ({
       id: `c-semi-${mib}`,
       label: `(c) with --max-semi-space-size=${mib} instead of npm start's`,
