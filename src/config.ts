@@ -122,6 +122,14 @@ export const SETTINGS = {
     schema: int(0, 600_000).default(10_000),
     help: 'on SIGTERM/SIGINT: readiness 503, stop accepting, let in-flight requests finish for this long, then exit',
   },
+  LEAN_TRANSPORT: {
+    schema: bool.default(true),
+    help: 'serve plain POST /graphql JSON requests without the Fetch-API round trip (same plugins, same answers); false: every request through Yoga\'s node adapter',
+  },
+  COMPILED_EXECUTION: {
+    schema: bool.default(true),
+    help: 'run queries compiled by graphql-jit, once per distinct document (parsing, validation and variable coercion stay graphql-js\'s); false: graphql-js\'s executor for every operation',
+  },
   GRAPHIQL: { schema: bool.default(true), help: 'serve GraphiQL on GET /graphql from a browser' },
   INTROSPECTION: { schema: bool.default(true), help: 'allow introspection queries' },
   TRUSTED_DOCUMENTS: {

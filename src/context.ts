@@ -10,7 +10,11 @@ import { type SessionSettings, openSession } from './upstream/session.js';
 /** What a resolver knows of its GraphQL request. */
 export interface Context {
   readonly requestId: string;
-  readonly logger: Logger;
+  /**
+   * The request's logger (its request id and operation bound), made on the first call: a function, not a getter,
+   * because envelop copies the context's properties into its own (a getter would run for every request).
+   */
+  readonly logger: () => Logger;
   /** The caller's credential, or the server-side key; null without either. */
   readonly credential: Credential | null;
   /** This request's upstream records: its session opens on the first fetch. Null without a credential. */
@@ -39,8 +43,8 @@ export interface ContextDependencies {
 
 /**
  * Builds a fresh context per GraphQL request: its session (loader, deadline, bulkhead) never outlives it.
- * The logger and the session are made on first use, so requests that never reach the upstream (cache hits,
- * refusals) pay nothing for them.
+ * The logger and the session are made on first use, so requests that never log or never reach the upstream
+ * (cache hits, refusals) pay nothing for them.
  */
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: YogaInitialContext): Context => {
@@ -54,7 +58,10 @@ export function createContextFactory(deps: ContextDependencies) {
       (logger ??= deps.logger.child({ requestId, operation: observation?.operationName ?? null }));
     const onAttempt = (outcome: string, durationMs: number) => {
       observation?.recordUpstreamAttempt(outcome, durationMs);
-      requestLogger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+      // The request's child logger is made only when the line is written (not at all at the usual levels).
+      if (deps.logger.isLevelEnabled('debug')) {
+        requestLogger().debug({ upstream: { outcome, durationMs: Math.round(durationMs * 10) / 10 } }, 'upstream attempt');
+      }
     };
 
     const open = (held: Credential) =>
@@ -65,9 +72,7 @@ export function createContextFactory(deps: ContextDependencies) {
       credential,
       cursorKey: deps.cursorKey,
       deadlineAt,
-      get logger() {
-        return requestLogger();
-      },
+      logger: requestLogger,
       records: credential && {
         maxPageSize: deps.session.maxPageSize,
         fetch: (upstreamRequest) => open(credential).fetch(upstreamRequest),

@@ -14,6 +14,7 @@ import { MAX_FIRST } from './history/translate.js';
 import { createErrorPipeline } from './plugins/errors.js';
 import { useOfflineGraphiQL } from './plugins/graphiql.js';
 import { useOperationCost } from './plugins/operation-cost.js';
+import { useCompiledExecution } from './plugins/compiled-execution.js';
 import { useResponseBounds } from './plugins/response-bounds.js';
 import { drainServer, useStreamsEndOnDrain } from './http/drain.js';
 import { useSseHeartbeat } from './http/sse-heartbeat.js';
@@ -23,6 +24,7 @@ import { EventHub } from './events/hub.js';
 import { sessionPolls } from './events/reads.js';
 import { RedisFeedCluster } from './events/redis-cluster.js';
 import { listenMetrics } from './http/metrics-port.js';
+import { createGraphQLPostTransport } from './http/graphql-post-transport.js';
 import { corsFor, defaultAllowedHosts, hostCheck, useAllowedHosts, webSocketOriginCheck } from './http/browser-surface.js';
 import { createResponseCache, usePrivateResponses } from './plugins/response-cache.js';
 import { trustedDocumentsPlugin } from './plugins/trusted-documents.js';
@@ -52,6 +54,8 @@ export interface App {
   webSocket: Omit<WebSocketOptions, 'path'>;
   logger: Logger;
   handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  /** How `handle` reaches Yoga: `lean` (LEAN_TRANSPORT: the common POST without the Fetch-API round trip) or `yoga`. */
+  transport: 'lean' | 'yoga';
   /** The start of a graceful stop: readiness answers 503 and open streams complete. */
   beginDrain(): void;
   close(): Promise<void>;
@@ -158,6 +162,10 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
           onLookup: (result) => observability.metrics.recordCacheResult(result),
         })
       : undefined;
+  if (config.COMPILED_EXECUTION) {
+    // Before the response cache, which wraps whatever executor is chosen when it runs.
+    plugins.push(useCompiledExecution({ onRefused: (operation, reason) => logger.debug({ operation: operation ?? null, reason }, 'operation runs uncompiled') }));
+  }
   if (responseCache) plugins.push(responseCache.plugin);
   if (!config.INTROSPECTION) {
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
@@ -214,9 +222,10 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     batching: false,
     maxRequestBodySize: config.MAX_REQUEST_BODY_BYTES,
     maskedErrors: { isDev: config.NODE_ENV === 'development', maskError: errors.maskError },
+    // Yoga logs several debug lines per request: each is joined only when its level is on.
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
+      debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.isLevelEnabled('info') && logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
@@ -225,8 +234,11 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     plugins,
   });
 
-  // Yoga answers every path: GraphQL, GraphiQL and its assets, /health, /readiness, /metrics.
-  const handle: App['handle'] = (req, res) => void yoga.handle(req, res);
+  // Yoga answers every path: GraphQL, GraphiQL and its assets, /health, /readiness, /metrics; the common
+  // POST of a JSON body reaches it without the Fetch-API round trip when LEAN_TRANSPORT is on.
+  const handle: App['handle'] = config.LEAN_TRANSPORT
+    ? createGraphQLPostTransport(yoga, { endpoint: '/graphql', maxRequestBodyBytes: config.MAX_REQUEST_BODY_BYTES })
+    : (req, res) => void yoga.handle(req, res);
   const originAllowed = webSocketOriginCheck(parseOrigins(config.CORS_ORIGINS));
   const webSocket: App['webSocket'] = {
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
@@ -253,6 +265,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     webSocket,
     logger,
     handle,
+    transport: config.LEAN_TRANSPORT ? 'lean' : 'yoga',
     beginDrain: () => {
       observability.readiness.stop();
       draining.abort();

@@ -15,6 +15,7 @@ import { runLoad, type LoadResult } from './load.js';
 import { type Child, freePort, hasTaskset, pinSelf, raisePriority, spawnNode, waitUntil, watchProcess } from './processes.js';
 import { ALIASES, type Dialect, callsOf, type NormalCall, PROJECT_ID, requestBody } from './queries.js';
 import { parseOptions } from './options.js';
+import { profileServer } from './profile.js';
 import { type Report, writeReport } from './report.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -75,6 +76,14 @@ function shippedNodeFlags(): string[] {
   return scripts.start.split(/\s+/).filter((token) => token.startsWith('--max-'));
 }
 
+/** `npm start` builds dist/ (its prestart) and runs the compiled JavaScript: so does the benchmark, once. */
+let built = false;
+function buildOnce(): void {
+  if (built) return;
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
+  built = true;
+}
+
 async function startOurs(
   name: string,
   entry: string,
@@ -83,9 +92,11 @@ async function startOurs(
   nodeFlags: string[] = [],
 ): Promise<Running> {
   const port = await freePort();
+  // dist/main.js runs as `npm start` runs it; the lever launcher (TypeScript) through tsx.
+  if (entry.startsWith('dist/')) buildOnce();
   const child = spawnNode({
     name,
-    args: [...nodeFlags, '--import', 'tsx', entry],
+    args: [...nodeFlags, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry],
     env: ourEnv(stubUrl, port, extra),
     cwd: rootDir,
     core: SERVER_CORE,
@@ -157,7 +168,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: false,
-    start: (stub) => startOurs('ours', 'src/main.ts', stub, {}, shippedNodeFlags()),
+    start: (stub) => startOurs('ours', 'dist/main.js', stub, {}, shippedNodeFlags()),
   },
   {
     id: 'd',
@@ -187,22 +198,22 @@ export const CONTENDERS: Contender[] = [
     start: (stub) => startFloor('envelop-floor', 'bench/servers/envelop-floor.ts', stub),
   },
   {
-    id: 'c-1graphql',
-    label: '(c) via the lever launcher, no lever (control for JIT)',
+    id: 'c-yoga-transport',
+    label: '(c) with LEAN_TRANSPORT=false (every request through Yoga\'s node adapter)',
     shape: 'ours',
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-1graphql', 'bench/servers/ours.ts', stub, { BENCH_SINGLE_GRAPHQL: '1' }, shippedNodeFlags()),
+    start: (stub) => startOurs('ours-yoga-transport', 'dist/main.js', stub, { LEAN_TRANSPORT: 'false' }, shippedNodeFlags()),
   },
   {
-    id: 'c-jit',
-    label: '(c) + @envelop/graphql-jit',
+    id: 'c-graphql-js',
+    label: '(c) with COMPILED_EXECUTION=false (graphql-js executes every operation)',
     shape: 'ours',
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-jit', 'bench/servers/ours.ts', stub, { BENCH_JIT: '1' }, shippedNodeFlags()),
+    start: (stub) => startOurs('ours-graphql-js', 'dist/main.js', stub, { COMPILED_EXECUTION: 'false' }, shippedNodeFlags()),
   },
   {
     id: 'c-pool32',
@@ -212,7 +223,7 @@ export const CONTENDERS: Contender[] = [
     graphql: true,
     variant: true,
     optional: true,
-    start: (stub) => startOurs('ours-pool32', 'src/main.ts', stub, { UPSTREAM_CONNECTIONS: '32' }, shippedNodeFlags()),
+    start: (stub) => startOurs('ours-pool32', 'dist/main.js', stub, { UPSTREAM_CONNECTIONS: '32' }, shippedNodeFlags()),
   },
   {
     id: 'c-default-heap',
@@ -221,8 +232,19 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-default-heap', 'src/main.ts', stub),
+    start: (stub) => startOurs('ours-default-heap', 'dist/main.js', stub),
   },
+  ...[32, 64].map(
+    (mib): Contender => ({
+      id: `c-semi-${mib}`,
+      label: `(c) with --max-semi-space-size=${mib} instead of npm start's`,
+      shape: 'ours',
+      asks: 'ours',
+      graphql: true,
+      variant: true,
+      start: (stub) => startOurs(`ours-semi-${mib}`, 'dist/main.js', stub, {}, [`--max-semi-space-size=${mib}`]),
+    }),
+  ),
   {
     id: 'd-jit',
     label: '(d) peer with --jit',
@@ -352,6 +374,8 @@ export interface CheckOutcome {
   rows: Array<{ contender: string; pageSize: number; calls: number; same: boolean; problem: string | null }>;
   /** Upstream requests for one operation with ALIASES aliases, per GraphQL contender. */
   aliasUpstreamRequests: Record<string, number>;
+  /** Upstream requests for one answer, per contender and pageSize (`<contender>/<pageSize>`), counted by the stub alone. */
+  pageUpstreamRequests: Record<string, number>;
   /** The exact response body of each (contender, scenario), for the warm-up validator. */
   reference: Map<string, string>;
 }
@@ -360,12 +384,15 @@ const referenceKey = (contender: Contender, scenario: Pick<Scenario, 'pageSize' 
   `${contender.id}/${scenario.pageSize}/${scenario.aliased ? 'aliased' : 'plain'}`;
 
 async function checkSameCalls(stub: Stub, contenders: Array<{ contender: Contender; running: Running }>, scenarios: Scenario[]): Promise<CheckOutcome> {
-  const outcome: CheckOutcome = { rows: [], aliasUpstreamRequests: {}, reference: new Map() };
+  const outcome: CheckOutcome = { rows: [], aliasUpstreamRequests: {}, pageUpstreamRequests: {}, reference: new Map() };
   const sizes = [...new Set(scenarios.map((scenario) => scenario.pageSize))];
   for (const pageSize of sizes) {
     const expected = await stub.calls(pageSize);
     for (const { contender, running } of contenders) {
+      // Counted with nothing else running: the timed runs' counts include requests still in flight when a run ends.
+      await stub.reset();
       const { status, text } = await post(running.url, requestBody(contender.asks, pageSize));
+      outcome.pageUpstreamRequests[`${contender.id}/${pageSize}`] = (await stub.stats()).requests;
       const calls = status === 200 ? callsOf(contender.shape, text) : `HTTP ${status}: ${text.slice(0, 200)}`;
       const same = typeof calls !== 'string' && isDeepStrictEqual(calls, expected);
       outcome.rows.push({
@@ -578,6 +605,32 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     await stub.delay(0);
+
+    // Where (c)'s CPU time goes, for the goals a run may not meet: a profile per throughput scenario (full runs).
+    const profiles: Report['profiles'] = [];
+    if (options.profiles && CONTENDERS.some((contender) => contender.id === 'c' && contenders.includes(contender))) {
+      // The other contenders idle meanwhile; the profiled server has the contenders' core to itself but for them.
+      for (const scenario of scenarios.filter((one) => one.rate === undefined && !one.aliased && one.connections > 1)) {
+        log(`Profiling (c) under ${scenario.id}'s load for ${options.seconds} s...`);
+        // A failed profile leaves the timed results intact.
+        try {
+          const port = await freePort();
+          const summary = await profileServer({
+            name: `ours-profile-${scenario.id}`,
+            args: [...shippedNodeFlags(), 'dist/main.js'],
+            env: ourEnv(stub.url, port),
+            cwd: rootDir,
+            core: hasTaskset ? SERVER_CORE : undefined,
+            body: requestBody('ours', scenario.pageSize),
+            connections: scenario.connections,
+            seconds: options.seconds,
+          });
+          profiles.push({ scenario: scenario.id, summary });
+        } catch (error) {
+          log(`  profiling failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
     info.loadAfter = loadavg().map((value) => value.toFixed(2)).join(' ');
 
     const report: Report = {
@@ -590,6 +643,7 @@ export async function main(argv: string[]): Promise<void> {
       scenarios,
       check,
       cells,
+      profiles,
     };
     mkdirSync(dirname(options.out), { recursive: true });
     writeReport(options.out, report);

@@ -14,6 +14,8 @@ export const COMMITTED_RESULTS = join(benchDir, 'RESULTS.md');
 export interface Options {
   quick: boolean;
   levers: boolean;
+  /** CPU profiles of (c) under the throughput scenarios' load, after the timed runs. */
+  profiles: boolean;
   runs: number;
   warmupSeconds: number;
   seconds: number;
@@ -23,12 +25,13 @@ export interface Options {
 }
 
 export const HELP = [
-  'Usage: npm run bench -- [--quick] [--no-levers] [--runs N] [--seconds S] [--warmup S]',
+  'Usage: npm run bench -- [--quick] [--no-levers] [--no-profiles] [--runs N] [--seconds S] [--warmup S]',
   '                        [--scenarios S1,S2,...] [--contenders a,b,c,d,...] [--write-results | --out FILE]',
   '  --quick          1 s warm-up and 3 runs of 1 s per measurement, no levers (under 2 minutes)',
-  '  --no-levers      skip the lever variants (graphql-jit, pool size) that the full run includes',
+  '  --no-levers      skip the lever variants (each transport and executor, heap sizes, the peer\'s --jit) that the full run includes',
+  '  --no-profiles    skip the CPU profiles of (c) that the full run takes after timing (S2, S3)',
   '  --scenarios      only these scenarios (S1..S5)',
-  '  --contenders     only these contenders (a, b, c, d, y, l, and the lever variants c-jit, c-pool32, ...)',
+  '  --contenders     only these contenders (a, b, c, d, y, l, and the lever variants c-yoga-transport, c-graphql-js, c-default-heap, ...)',
   '  --write-results  write the report to bench/RESULTS.md (the committed results)',
   '  --out FILE       write the report to FILE',
   `  (neither)        write it to ${join(tmpdir(), 'call-history-bench', '<mode>-<time>.md')} and print the path`,
@@ -62,6 +65,7 @@ export function parseOptions(argv: string[], now = new Date()): Options {
   return {
     quick,
     levers: !quick && !argv.includes('--no-levers'),
+    profiles: !quick && !argv.includes('--no-profiles'),
     runs: number('runs', 3),
     warmupSeconds: number('warmup', quick ? 1 : 8),
     seconds: number('seconds', quick ? 1 : 12),

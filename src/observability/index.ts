@@ -1,4 +1,4 @@
-import { type Plugin, useReadinessCheck } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { UpstreamClient } from '../upstream/client.js';
 import { UpstreamFailure } from '../upstream/errors.js';
@@ -88,18 +88,32 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       },
     },
     plugins: [
-      useReadinessCheck({
-        endpoint: '/readiness',
-        check: async ({ fetchAPI }) => {
-          const report = await readiness.check().catch(() => ({ ready: false }));
-          return fetchAPI.Response.json(
-            { status: report.ready ? 'ready' : 'not ready', ...report },
-            { status: report.ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
-          );
-        },
-      }),
+      useReadinessEndpoint(readiness),
       ...(options.metricsEndpoint === false ? [] : [useMetricsEndpoint(metrics, logger)]),
     ],
+  };
+}
+
+/**
+ * `/readiness`: the readiness report, 200 when ready, else 503. Matched on the path alone (Yoga's readiness plugin
+ * also runs a URLPattern on every request, a cost every GraphQL request would pay).
+ */
+export function useReadinessEndpoint(readiness: Readiness, endpoint = '/readiness'): Plugin {
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      return readiness
+        .check()
+        .catch(() => ({ ready: false }))
+        .then((report) =>
+          endResponse(
+            fetchAPI.Response.json(
+              { status: report.ready ? 'ready' : 'not ready', ...report },
+              { status: report.ready ? 200 : 503, headers: { 'cache-control': 'no-store' } },
+            ),
+          ),
+        );
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Context as OtelContext,
+  INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -15,7 +16,10 @@ import type { Plugin } from 'graphql-yoga';
 import { ErrorCode, SERVER_SIDE_CODES } from '../domain/errors.js';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.js';
-import { tracer } from './tracing.js';
+import { tracer, tracingOn } from './tracing.js';
+
+/** The span of every request while tracing is off: records nothing, and is shared. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -44,8 +48,8 @@ export interface OperationObservation {
   readonly requestId: string;
   readonly startedAt: number;
   readonly span: Span;
-  /** The caller's trace context (W3C traceparent, baggage) with this request's span in it. */
-  readonly traceContext: OtelContext;
+  /** The caller's trace context (W3C traceparent, baggage) with this request's span in it; undefined with tracing off. */
+  readonly traceContext: OtelContext | undefined;
   /** The operation's name as shown (cut by `shownOperationName`). */
   operationName: string | undefined;
   /** The name the request asked to run, whole: it selects the operation in the document. */
@@ -84,8 +88,8 @@ export class OperationObserver {
   readonly plugin: Plugin = {
     instrumentation: {
       operation: ({ request }, run) => {
-        const observation = this.start(request);
-        return context.with(observation.traceContext, run);
+        const { traceContext } = this.start(request);
+        return traceContext ? context.with(traceContext, run) : run();
       },
     },
     onParams: ({ request, params }) => {
@@ -126,21 +130,22 @@ export class OperationObserver {
 
   private start(request: Request): OperationObservation {
     const requestId = requestIdFrom(request.headers);
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-    // Hand-written: one server span per GraphQL request, named after its operation and carrying our error codes.
-    // @opentelemetry/instrumentation-http would add a `POST` span per HTTP request (and need a loader hook before
-    // node:http loads), @envelop/opentelemetry a span per phase; neither gives this one.
-    const span = tracer().startSpan(
-      'graphql',
-      { kind: SpanKind.SERVER, attributes: { 'request.id': requestId } },
-      parent,
-    );
+    let span = NO_SPAN;
+    let traceContext: OtelContext | undefined;
+    if (tracingOn()) {
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+      // Hand-written: one server span per GraphQL request, named after its operation and carrying our error codes.
+      // @opentelemetry/instrumentation-http would add a `POST` span per HTTP request (and need a loader hook before
+      // node:http loads), @envelop/opentelemetry a span per phase; neither gives this one.
+      span = tracer().startSpan('graphql', { kind: SpanKind.SERVER, attributes: { 'request.id': requestId } }, parent);
+      traceContext = trace.setSpan(parent, span);
+    }
     const upstream: OperationObservation['upstream'] = { attempts: 0, durationMs: 0, outcomes: {} };
     const observation: OperationObservation = {
       requestId,
       startedAt: performance.now(),
       span,
-      traceContext: trace.setSpan(parent, span),
+      traceContext,
       operationName: undefined,
       requestedOperationName: undefined,
       operationType: undefined,
@@ -171,6 +176,9 @@ export class OperationObserver {
     }
     span.end();
 
+    const failed = errorCodes.some((code) => SERVER_SIDE_CODES.has(code));
+    // The line is built only when its level is on (at `warn`, a successful request writes nothing).
+    if (!logger.isLevelEnabled(failed ? 'warn' : 'info')) return;
     const entry = {
       requestId: observation.requestId,
       operation: observation.operationName ?? null,
@@ -179,11 +187,10 @@ export class OperationObserver {
       upstream: { attempts: upstream.attempts, durationMs: Math.round(upstream.durationMs * 10) / 10, outcomes: upstream.outcomes },
       ...(errorCodes.length > 0 ? { errors: errorCodes } : {}),
     };
+    const log = () => (failed ? logger.warn(entry, 'graphql request failed') : logger.info(entry, 'graphql request'));
     // Within the operation's span, so that a logger with trace ids gives this line the span's.
-    context.with(observation.traceContext, () => {
-      if (errorCodes.some((code) => SERVER_SIDE_CODES.has(code))) logger.warn(entry, 'graphql request failed');
-      else logger.info(entry, 'graphql request');
-    });
+    if (observation.traceContext) context.with(observation.traceContext, log);
+    else log();
   }
 }
 

@@ -1,9 +1,21 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import { ProxyTracerProvider, trace, type Tracer } from '@opentelemetry/api';
 
 export const TRACER_NAME = 'call-history-graphql';
 
 /** The tracer every span of this server comes from: a no-op until a tracer provider is registered. */
 export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
+
+/** What the API's proxy provider delegates to while no tracer provider is registered. */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True while a tracer provider is registered (startTracing, or a test's). Asked per request, so that with tracing
+ * off a request makes no span, no trace context and no context switch at all.
+ */
+export function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
 
 export interface TracingSettings {
   OTEL_SDK_DISABLED?: boolean | undefined;

@@ -26,12 +26,27 @@ export class JsonDepthGauge {
     let { depth, inString, escaped, maxDepth } = this;
     const limit = this.limit;
     for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i]!;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) inString = false;
-      } else if (byte === QUOTE) {
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        // Most bytes are inside strings: find the next quote natively; it ends the string unless an odd run of
+        // backslashes escapes it.
+        const quote = chunk.indexOf(QUOTE, i);
+        const end = quote === -1 ? chunk.length : quote;
+        let backslashes = 0;
+        while (end - backslashes - 1 >= i && chunk[end - backslashes - 1] === BACKSLASH) backslashes++;
+        if (quote === -1) {
+          escaped = backslashes % 2 === 1;
+          break;
+        }
+        if (backslashes % 2 === 0) inString = false;
+        i = quote;
+        continue;
+      }
+      const byte = chunk[i]!;
+      if (byte === QUOTE) {
         inString = true;
       } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
         if (++depth > maxDepth) {

@@ -122,8 +122,22 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
  * `AbortSignal.any`: mirror it onto a native signal.
  */
 export function nativeSignalOf(signal: AbortSignal): AbortSignal {
+  // Already native (the lean transport's): used as it is.
+  if (isNativeSignal(signal)) return signal;
   const controller = new AbortController();
   if (signal.aborted) controller.abort(signal.reason);
   else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
   return controller.signal;
+}
+
+const nativeAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+
+/** Node's own brand check (the ponyfill's prototype is AbortSignal's, so `instanceof` and prototypes cannot tell). */
+function isNativeSignal(signal: AbortSignal): boolean {
+  try {
+    nativeAborted.call(signal);
+    return true;
+  } catch {
+    return false;
+  }
 }

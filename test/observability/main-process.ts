@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SETTINGS } from '../../src/config.js';
+import { transportEnv } from '../support/transport.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -10,7 +11,7 @@ function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   for (const name of Object.keys(base)) {
     if (name in SETTINGS || name.startsWith('OTEL_')) delete base[name];
   }
-  return { ...base, ...env };
+  return { ...base, ...transportEnv(), ...env };
 }
 
 /** `npm start` without npm and without the build: the same entry point, run from source by tsx. */

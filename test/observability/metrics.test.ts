@@ -9,6 +9,7 @@ import { success, vendorRecord } from '../support/fixtures.js';
 import { CallSids } from '../support/operations.js';
 import { recordingStacks } from '../support/recording-stack.js';
 import { scrape } from './prometheus.js';
+import { transportEnv } from '../support/transport.js';
 
 describe('GET /metrics', () => {
   const stack = recordingStacks();
@@ -169,7 +170,7 @@ describe('METRICS_PORT', () => {
   it('serves /metrics on its own port; the API port no longer answers it', async () => {
     const upstream = await startRecordingUpstream(() => success([vendorRecord()]));
     open.push(upstream);
-    const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0', ...transportEnv() });
     const app = createApp({ ...config, UPSTREAM_URL: upstream.url }, createLogger('silent'));
     const server = await listen(app, '127.0.0.1', 0, { metricsPort: config.METRICS_PORT });
     open.push(server);

@@ -15,6 +15,7 @@ import { API_KEY, type TestApp } from '../support/app.js';
 import { sharedRecordingUpstream } from '../support/recording-stack.js';
 import { success, vendorRecord } from '../support/fixtures.js';
 import { startRecordingUpstream } from '../support/recording-upstream.js';
+import { transportEnv } from '../support/transport.js';
 
 type Json = { errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>; data?: any };
 const codes = (json: Json) => (json.errors ?? []).map((e) => e.extensions?.code);
@@ -187,7 +188,7 @@ describe('the request deadline covers in-process work', () => {
 
   async function startWith(env: Record<string, string>, plugins: Plugin[] = []) {
     const upstream = await startRecordingUpstream((request) => success(records(Math.min((request.body as { pageSize: number }).pageSize, 3))));
-    const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+    const config = loadConfig({ LOG_LEVEL: 'silent', ...transportEnv(), ...env });
     const app = createApp({ ...config, UPSTREAM_URL: upstream.url }, createLogger('silent'), { plugins });
     const server = await listen(app, '127.0.0.1', 0);
     open.push(server, upstream);

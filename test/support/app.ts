@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type App, type AppOptions, type RunningServer, createApp, listen } from '../../src/server.js';
+import { transportEnv } from './transport.js';
 
 export interface TestApp {
   url: string;
@@ -30,7 +31,7 @@ export const API_KEY = { 'x-api-key': 'test-key' };
 
 /** Our server on 127.0.0.1 in front of `upstreamUrl`, with every log line captured. */
 export async function startTestApp(upstreamUrl: string, env: Record<string, string> = {}, options: AppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...env }) as Config;
+  const config = loadConfig({ LOG_LEVEL: 'debug', ...transportEnv(), ...env }) as Config;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench:profile`: a CPU profile of our server (the compiled build, as `npm start` runs it) under S2's load
+ * (PAGE_SIZE=1000 for S3's), with the stub as upstream; prints the functions and parts with the most self time.
+ * ENTRY, SECONDS, PAGE_SIZE, CONNECTIONS, NODE_FLAGS and any setting (e.g. LEAN_TRANSPORT=false) vary it.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { profileServer } from './lib/profile.js';
+import { freePort, spawnNode, waitUntil } from './lib/processes.js';
+import { requestBody } from './lib/queries.js';
+
+const rootDir = join(import.meta.dirname, '..');
+const entry = process.env.ENTRY ?? 'dist/main.js';
+if (entry.startsWith('dist/')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
+const stubPort = await freePort();
+const stub = spawnNode({ name: 'stub', args: ['--import', 'tsx', 'bench/servers/stub.ts'], env: { PORT: String(stubPort) }, cwd: rootDir, core: 0 });
+await waitUntil(stub, async () => stub.output().includes('LISTENING'));
+try {
+  const summary = await profileServer({
+    name: 'server',
+    args: [...(process.env.NODE_FLAGS ?? '--max-semi-space-size=64').split(/\s+/).filter(Boolean), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry],
+    env: { HOST: '127.0.0.1', UPSTREAM_URL: `http://127.0.0.1:${stubPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    cwd: rootDir,
+    core: 1,
+    body: requestBody('ours', Number(process.env.PAGE_SIZE ?? 20)),
+    connections: Number(process.env.CONNECTIONS ?? 50),
+    seconds: Number(process.env.SECONDS ?? 10),
+  });
+  const pct = (share: number) => `${(100 * share).toFixed(1).padStart(5)}%`;
+  console.log(`${summary.requestsPerSecond.toFixed(0)} req/s; ${summary.samples} samples (idle and start-up left out)`);
+  console.log('Self time by function:');
+  for (const { share, name } of summary.functions) console.log(`  ${pct(share)}  ${name}`);
+  console.log('Self time by part:');
+  for (const { share, name } of summary.parts) console.log(`  ${pct(share)}  ${name}`);
+} finally {
+  await stub.stop();
+}
