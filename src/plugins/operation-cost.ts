@@ -150,10 +150,27 @@ export function operationCost(
 }
 
 /**
- * Yoga's parse cache hands the same DocumentNode to every request with the same text, so an operation that
- * declares no variables, whose cost depends on its document alone, is measured once instead of on every request.
+ * Yoga's parse cache hands the same DocumentNode to every request with the same text, and an operation's cost
+ * depends only on its document, its name and its variables: the cost is kept per document, under its name and
+ * variables as JSON (short ones only; each document keeps at most MEMO_ENTRIES, the oldest forgotten first).
  */
-const costsWithoutVariables = new WeakMap<DocumentNode, Map<string, OperationCost | undefined>>();
+const costsByDocument = new WeakMap<DocumentNode, Map<string, OperationCost | undefined>>();
+const MEMO_ENTRIES = 64;
+const MAX_MEMO_KEY_LENGTH = 512;
+
+/** Variables as JSON when they are few scalars (what a page request sends); undefined for anything bigger. */
+function memoKeyOf(rawVariables: Record<string, unknown> | null | undefined): string | undefined {
+  if (rawVariables == null) return '{}';
+  if (typeof rawVariables !== 'object' || Array.isArray(rawVariables)) return undefined;
+  let length = 0;
+  for (const name in rawVariables) {
+    const value = rawVariables[name];
+    if (value !== null && typeof value === 'object') return undefined;
+    length += name.length + (typeof value === 'string' ? value.length : 8);
+    if (length > MAX_MEMO_KEY_LENGTH) return undefined;
+  }
+  return JSON.stringify(rawVariables);
+}
 
 function costOf(
   schema: GraphQLSchema,
@@ -163,12 +180,16 @@ function costOf(
   maxFirst: number,
 ): OperationCost | undefined {
   const operation = getOperationAST(document, operationName ?? null);
-  if (operation?.variableDefinitions?.length) return operationCost(schema, document, operationName, rawVariables, maxFirst);
-  let byOperation = costsWithoutVariables.get(document);
-  if (!byOperation) costsWithoutVariables.set(document, (byOperation = new Map()));
-  const key = `${operationName ?? ''}\u0000${maxFirst}`;
-  if (!byOperation.has(key)) byOperation.set(key, operationCost(schema, document, operationName, rawVariables, maxFirst));
-  return byOperation.get(key);
+  const variables = operation?.variableDefinitions?.length ? memoKeyOf(rawVariables) : '';
+  if (variables === undefined) return operationCost(schema, document, operationName, rawVariables, maxFirst);
+  const key = `${operationName ?? ''}\u0000${maxFirst}\u0000${variables}`;
+  let memo = costsByDocument.get(document);
+  if (!memo) costsByDocument.set(document, (memo = new Map()));
+  if (memo.has(key)) return memo.get(key);
+  const measured = operationCost(schema, document, operationName, rawVariables, maxFirst);
+  if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+  memo.set(key, measured);
+  return measured;
 }
 
 /**

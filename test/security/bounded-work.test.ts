@@ -7,7 +7,7 @@ import type { UpstreamRequest } from '../../src/domain/request.js';
 import { EXAMPLE_QUERY } from '../../src/example.js';
 import { MAX_FIRST } from '../../src/history/translate.js';
 import { createLogger } from '../../src/logger.js';
-import { operationCost } from '../../src/plugins/operation-cost.js';
+import { operationCost, useOperationCost } from '../../src/plugins/operation-cost.js';
 import { subgraphSchema } from '../../src/schema/index.js';
 import { createApp, listen } from '../../src/server.js';
 import { normaliseRecords } from '../../src/upstream/records.js';
@@ -73,6 +73,27 @@ describe('operation cost, with variables applied (pure)', () => {
 
   it('variables that do not coerce give no cost: execution reports them', () => {
     expect(operationCost(subgraphSchema, parse('query ($f: Int) { callHistory(projectId: "p", first: $f) { nodes { sid } } }'), undefined, { f: 'x' }, MAX_FIRST)).toBeUndefined();
+  });
+
+  it('one parsed document (as Yoga caches it) is measured with each request\'s own variables, however often it runs', () => {
+    const plugin = useOperationCost({ maxCost: 1 + 50 * 2, maxRepresentations: 10, maxFirst: MAX_FIRST }) as Required<Plugin>;
+    const document = parse('query ($f: Int, $p: ID!) { callHistory(projectId: $p, first: $f) { nodes { sid } } }');
+    const refusedCode = (variables: Record<string, unknown>): unknown => {
+      let refused: unknown;
+      const setResultAndStopExecution = (result: { errors: Array<{ extensions: { code: unknown } }> }) => (refused = result.errors[0]!.extensions.code);
+      (plugin.onExecute as (payload: unknown) => void)({ args: { schema: subgraphSchema, document, variableValues: variables }, setResultAndStopExecution });
+      return refused;
+    };
+    // Alternating, and past the number of variable sets kept per document: no answer leaks into another.
+    for (let round = 0; round < 3; round++) {
+      for (let project = 0; project < 100; project++) {
+        expect(refusedCode({ f: 50, p: `p${project}` })).toBeUndefined();
+        expect(refusedCode({ f: 51, p: `p${project}` })).toBe('MAX_COST_EXCEEDED');
+      }
+    }
+    // Variables too large to be kept are still measured.
+    expect(refusedCode({ f: 51, p: 'p'.repeat(10_000) })).toBe('MAX_COST_EXCEEDED');
+    expect(refusedCode({ f: 50, p: 'p'.repeat(10_000) })).toBeUndefined();
   });
 });
 
