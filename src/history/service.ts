@@ -28,10 +28,12 @@ export async function callHistory(
 ): Promise<CallConnection> {
   const { fetch, maxPageSize } = upstreamOf(ctx.records);
   const query = parseCallHistoryArgs(args);
-  const fingerprint = listFingerprint(query);
-  const after = args.after == null ? null : decodeCursor(ctx.cursorKey, args.after, fingerprint, maxPageSize);
+  // Hashed only when a cursor is read or written: most clients select neither.
+  let fingerprint: string | undefined;
+  const fingerprintOf = () => (fingerprint ??= listFingerprint(query));
+  const after = args.after == null ? null : decodeCursor(ctx.cursorKey, args.after, fingerprintOf(), maxPageSize);
   const page = await fetchHistoryPage(query, after, maxPageSize, fetch, needHasNextPage);
-  const edges = page.edges.map(({ record, position }) => new CallEdge(ctx.cursorKey, fingerprint, position, record));
+  const edges = page.edges.map(({ record, position }) => new CallEdge(ctx.cursorKey, fingerprintOf, position, record));
   return {
     edges,
     pageInfo: {
@@ -58,12 +60,12 @@ class CallEdge {
 
   constructor(
     private readonly key: CursorKey,
-    private readonly fingerprint: string,
+    private readonly fingerprint: () => string,
     private readonly position: Position,
     readonly node: CallRecord,
   ) {}
 
   get cursor(): string {
-    return (this.encoded ??= encodeCursor(this.key, this.fingerprint, this.position));
+    return (this.encoded ??= encodeCursor(this.key, this.fingerprint(), this.position));
   }
 }
