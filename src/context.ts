@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { LiveCalls } from './domain/events.js';
+import type { EventSelector, LiveCalls } from './domain/events.js';
 import type { UpstreamRecords } from './domain/request.js';
 import { type OperationObservation, requestIdFrom } from './observability/operations.js';
 import { type Credential, credentialOf } from './upstream/credential.js';
@@ -35,8 +35,8 @@ export interface ContextDependencies {
   logger: Logger;
   serverApiKey: string | undefined;
   cursorKey: KeyObject;
-  /** Live call events for a credential (the server's event hub); a subscription ends when `signal` aborts. */
-  events?: (credential: Credential, signal: AbortSignal) => LiveCalls;
+  /** A subscription to live call events (the server's event hub); it ends when `signal` aborts. */
+  subscribe?: (credential: Credential, projectId: string, selector: EventSelector, signal: AbortSignal) => ReturnType<LiveCalls['subscribe']>;
   /** What the observability plugin knows of this request: its request id, operation name, upstream timings. */
   observe?: (request: Request) => OperationObservation | undefined;
 }
@@ -78,7 +78,11 @@ export function createContextFactory(deps: ContextDependencies) {
         fetch: (upstreamRequest) => open(credential).fetch(upstreamRequest),
         call: (lookup) => open(credential).call(lookup),
       },
-      events: credential && deps.events ? deps.events(credential, request.signal) : null,
+      // The request's signal is read only when a subscription starts: made on first use, a query never pays for it.
+      events:
+        credential && deps.subscribe
+          ? { subscribe: (projectId, selector) => deps.subscribe!(credential, projectId, selector, request.signal) }
+          : null,
     };
   };
 }

@@ -208,7 +208,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
     schema: subgraphSchema,
     context: createContextFactory({
       session,
-      events: (credential, signal) => ({ subscribe: (projectId, selector) => events.subscribe(credential, projectId, selector, signal) }),
+      subscribe: (credential, projectId, selector, signal) => events.subscribe(credential, projectId, selector, signal),
       logger,
       serverApiKey: config.UPSTREAM_API_KEY,
       cursorKey: cursorKey(config.CURSOR_SECRET),
