@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { runLoad, type LoadResult } from './load.js';
-import { type Child, freePort, hasTaskset, pinSelf, raisePriority, spawnNode, waitUntil, watchProcess } from './processes.js';
+import { type Child, freePort, hasTaskset, pinSelf, procSample, raisePriority, spawnNode, waitUntil, watchProcess } from './processes.js';
 import { ALIASES, type Dialect, callsOf, type NormalCall, PROJECT_ID, requestBody } from './queries.js';
 import { parseOptions } from './options.js';
 import { profileServer } from './profile.js';
@@ -245,6 +245,15 @@ export const CONTENDERS: Contender[] = [
       start: (stub) => startOurs(`ours-semi-${mib}`, 'dist/main.js', stub, {}, [`--max-semi-space-size=${mib}`]),
     }),
   ),
+  {
+    id: 'c-memory-saver',
+    label: "(c) with V8's --memory-saver-mode added to npm start's flags",
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: (stub) => startOurs('ours-memory-saver', 'dist/main.js', stub, {}, [...shippedNodeFlags(), '--memory-saver-mode']),
+  },
   {
     id: 'd-jit',
     label: '(d) peer with --jit',
@@ -563,6 +572,12 @@ export async function main(argv: string[]): Promise<void> {
       ),
     );
     log(`Started the stub and ${running.length} contenders in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    // Each process's footprint after start-up and one answer, before any load: the floor under its peak RSS.
+    const idleRssMiB: Record<string, number> = {};
+    for (const { contender, running: server } of running) {
+      const sample = procSample(server.child.pid);
+      if (sample) idleRssMiB[contender.id] = sample.rssBytes / 2 ** 20;
+    }
 
     const check = await checkSameCalls(stub, running, scenarios);
     for (const row of check.rows.filter((r) => !r.same)) log(`  NOT THE SAME CALLS: ${row.contender} pageSize ${row.pageSize}: ${row.problem}`);
@@ -644,6 +659,7 @@ export async function main(argv: string[]): Promise<void> {
       check,
       cells,
       profiles,
+      idleRssMiB,
     };
     mkdirSync(dirname(options.out), { recursive: true });
     writeReport(options.out, report);

@@ -3,7 +3,7 @@
  * autocannon like a timed run, stopped, and summarised as the functions and the parts of the stack with the
  * most self time. Samples of module loading (start-up) and idle time are left out.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './load.js';
@@ -60,6 +60,7 @@ export async function profileServer(options: ProfileOptions): Promise<ProfileSum
     await child.stop();
     const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`${options.name} wrote no CPU profile`);
+    if (process.env.PROFILE_OUT) copyFileSync(join(dir, file), process.env.PROFILE_OUT);
     return { requestsPerSecond: load.requestsPerSecond, ...summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[] }) };
   } finally {
     await child.stop();

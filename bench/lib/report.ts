@@ -28,6 +28,8 @@ export interface Report {
   cells: Cell[];
   /** CPU profiles of (c) under load, per scenario (full runs). */
   profiles: Array<{ scenario: string; summary: ProfileSummary }>;
+  /** Each contender's RSS after start-up and one answer, before any load. */
+  idleRssMiB: Record<string, number>;
 }
 
 const median = (values: number[]): number => {
@@ -138,6 +140,7 @@ export function writeReport(path: string, report: Report): void {
     goal('S3 requests/s, (c)/(d), pageSize 1,000', g3b, '>= 3', g3b >= 3, '', cpuRatio(s3c, s3d)),
     '',
   );
+  push(...blockers(report, get));
 
   // Ratios
   push(
@@ -184,10 +187,15 @@ export function writeReport(path: string, report: Report): void {
   }
 
   // Peak memory per contender over the whole run
-  push('## Peak memory per contender (highest RSS sampled every 100 ms under load, any scenario)', '', '| contender | peak RSS MiB |', '|---|---|');
+  push(
+    '## Memory per contender (RSS at rest after start-up; highest RSS sampled every 100 ms under load, any scenario)',
+    '',
+    '| contender | RSS at rest MiB | peak RSS MiB |',
+    '|---|---|---|',
+  );
   for (const contender of report.contenders) {
     const peaks = report.cells.filter((cell) => cell.contender === contender.id).map((cell) => summarise(cell).peakRssMiB);
-    if (peaks.length) push(`| ${contender.label} | ${fixed(Math.max(...peaks), 0)} |`);
+    if (peaks.length) push(`| ${contender.label} | ${fixed(report.idleRssMiB[contender.id] ?? Number.NaN, 0)} | ${fixed(Math.max(...peaks), 0)} |`);
   }
   push('');
 
@@ -337,4 +345,79 @@ export function writeReport(path: string, report: Report): void {
   );
 
   writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+/**
+ * For each goal this run did not meet, the measured floor that blocks it: what the closest contender without our
+ * additions reaches in the same run, and whether that floor already misses the target (blocked by the floor) or
+ * leaves room that our own additions take (the profile and the breakdown below say where).
+ */
+function blockers(report: Report, get: (scenario: string, contender: string) => Summary | undefined): string[] {
+  const rows: string[] = [];
+  const floorOf = (scenario: string) => {
+    const l = get(scenario, 'l');
+    const y = get(scenario, 'y');
+    if (!l && !y) return undefined;
+    return !y || (l && l.rps >= y.rps) ? { id: 'l', summary: l! } : { id: 'y', summary: y };
+  };
+  const verdict = (floorRatio: number, target: number, higherIsBetter: boolean) =>
+    !Number.isFinite(floorRatio)
+      ? 'floor not measured in this run'
+      : (higherIsBetter ? floorRatio < target : floorRatio > target)
+        ? '**blocked by the floor**: it misses the target before any of our work'
+        : 'the floor leaves room: the gap is our own work (profile below)';
+  for (const [scenario, target] of [['S2', 0.7], ['S3', 0.6]] as const) {
+    const b = get(scenario, 'b');
+    const c = get(scenario, 'c');
+    const floor = floorOf(scenario);
+    if (!b || !c || c.rps / b.rps >= target || !floor) continue;
+    const floorRatio = floor.summary.rps / b.rps;
+    rows.push(
+      `| ${scenario} requests/s, (c)/(b) >= ${target} | (${floor.id})/(b) = ${fixed(floorRatio, 2)}; CPU per request: (b) ${fixed(b.cpuMsPerRequest, 3)} ms, ` +
+        `(${floor.id}) ${fixed(floor.summary.cpuMsPerRequest, 3)} ms, (c) ${fixed(c.cpuMsPerRequest, 3)} ms | ${verdict(floorRatio, target, true)} |`,
+    );
+  }
+  const s1b = get('S1', 'b');
+  const s1c = get('S1', 'c');
+  const s1floor = floorOf('S1');
+  if (s1b && s1c && s1c.p50 - s1b.p50 > 0.3 && s1floor) {
+    const added = s1floor.summary.p50 - s1b.p50;
+    rows.push(`| S1 p50 added over (b) <= 0.3 ms | (${s1floor.id}) adds ${fixed(added, 2)} ms; (c) adds ${fixed(s1c.p50 - s1b.p50, 2)} ms | ${verdict(added, 0.3, false)} |`);
+  }
+  for (const scenario of report.scenarios) {
+    const b = get(scenario.id, 'b');
+    const c = get(scenario.id, 'c');
+    if (!b || !c || c.peakRssMiB / b.peakRssMiB <= 1.5) continue;
+    const atRest = report.idleRssMiB.c;
+    const restRatio = atRest === undefined ? Number.NaN : atRest / b.peakRssMiB;
+    const saver = get(scenario.id, 'c-memory-saver');
+    const tried = saver
+      ? `; with --memory-saver-mode (c) peaks at ${fixed(saver.peakRssMiB / b.peakRssMiB, 2)} × (b) but serves ${fixed(saver.rps / c.rps, 2)} × its requests/s`
+      : '';
+    rows.push(
+      `| ${scenario.id} peak RSS, (c)/(b) <= 1.5 | (c) at rest, before any request load: ${fixed(atRest ?? Number.NaN, 0)} MiB = ${fixed(restRatio, 2)} × (b)'s peak ` +
+        `(${fixed(b.peakRssMiB, 0)} MiB)${tried} | ${Number.isFinite(restRatio) && restRatio > 1.5 ? '**blocked by the floor**: the footprint at rest is over the target' : "the footprint at rest leaves room: the gap is V8's heap growth under load"} |`,
+    );
+  }
+  for (const [scenario, pageSize] of [['S2', '20'], ['S3', '1,000']] as const) {
+    const c = get(scenario, 'c');
+    const d = get(scenario, 'd');
+    const floor = floorOf(scenario);
+    if (!c || !d || c.rps / d.rps >= 3 || !floor) continue;
+    const floorRatio = floor.summary.rps / d.rps;
+    rows.push(`| ${scenario} requests/s, (c)/(d) >= 3, pageSize ${pageSize} | (${floor.id})/(d) = ${fixed(floorRatio, 2)} | ${verdict(floorRatio, 3, true)} |`);
+  }
+  if (rows.length === 0) return [];
+  return [
+    '### What blocks each goal not met',
+    '',
+    "The floor is the faster of (l) and (y) in the same scenario: (b)'s work inside Yoga, with none of our additions. A goal the floor " +
+      'itself misses cannot be met by any server built on graphql-yoga and graphql-js execution; where the floor leaves room, the ' +
+      "difference is what our server adds, and the CPU profiles below show where it goes.",
+    '',
+    '| goal | measured floor (same run) | verdict |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ];
 }

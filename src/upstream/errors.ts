@@ -64,7 +64,7 @@ export const ATTEMPT_TIMEOUT = Symbol('attempt timeout');
 
 /**
  * What an abort means, from the signal's reason: the attempt's own timer, the request's deadline
- * (`AbortSignal.timeout` aborts with a TimeoutError), or else the caller going away.
+ * (a TimeoutError), or else the caller going away.
  */
 export function abortFailure(reason: unknown): UpstreamFailure {
   if (reason === ATTEMPT_TIMEOUT) return new UpstreamFailure({ kind: 'timeout', attempt: true });

@@ -139,15 +139,21 @@ export class UpstreamPolicy {
     if (signal.aborted) throw abortFailure(signal.reason);
     const { attemptTimeoutMs } = this.options;
     const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
-      const attemptTimer = new AbortController();
-      const timer = setTimeout(() => attemptTimer.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
+      // One controller for the attempt, aborted by its own timer or by the execution's signal; both are undone
+      // when the attempt ends (AbortSignal.any's weak references would keep the attempt's data through minor GCs).
+      const attemptSignal = new AbortController();
+      const onExecutionAbort = () => attemptSignal.abort(executionSignal.reason);
+      if (executionSignal.aborted) onExecutionAbort();
+      else executionSignal.addEventListener('abort', onExecutionAbort, { once: true });
+      const timer = setTimeout(() => attemptSignal.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
       try {
-        return await attempt(AbortSignal.any([executionSignal, attemptTimer.signal]));
+        return await attempt(attemptSignal.signal);
       } catch (error) {
         if (error instanceof UpstreamFailure) error.deadlineAt = typeof deadlineAt === 'function' ? deadlineAt() : deadlineAt;
         throw error;
       } finally {
         clearTimeout(timer);
+        executionSignal.removeEventListener('abort', onExecutionAbort);
       }
     }, signal);
 

@@ -60,7 +60,7 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
   const operationBulkhead = bulkhead(settings.maxInFlight, Number.MAX_SAFE_INTEGER);
 
   const at = caller.deadlineAt;
-  let deadlineSignal: AbortSignal | undefined;
+  let deadline: RequestDeadline | undefined;
   let requests = 0;
 
   const upstreamCall = async <T>(send: (signal: AbortSignal, deadlineAt: number) => Promise<T>): Promise<T> => {
@@ -74,16 +74,16 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
     }
     // Checked before each request, not only by the timer: a busy process may run its timers late.
     if (Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
-    const signal = (deadlineSignal ??= AbortSignal.any([
-      nativeSignalOf(caller.signal),
-      AbortSignal.timeout(Math.max(1, at - Date.now())),
-    ]));
+    const held = (deadline ??= new RequestDeadline(caller.signal, at));
+    const signal = held.hold();
     try {
       return await operationBulkhead.execute(() => send(signal, at), signal);
     } catch (error) {
       if (error instanceof UpstreamFailure) throw toAppError(error);
       if (signal.aborted || Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
       throw error;
+    } finally {
+      held.release();
     }
   };
   const options = (signal: AbortSignal, deadlineAt: () => number) => ({
@@ -115,6 +115,53 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
     seen,
   );
   return { fetch, call, maxPageSize: settings.maxPageSize };
+}
+
+/**
+ * One GraphQL request's upstream signal: it aborts with a TimeoutError when the request's deadline passes, or with
+ * the caller's reason when the caller leaves. Its timer and its listener on the caller's signal exist only while an
+ * upstream call is pending, so a finished request leaves nothing behind. (`AbortSignal.timeout` with
+ * `AbortSignal.any` would keep a timer until the deadline, holding the request's records through weak references
+ * that minor garbage collections treat as strong: every request's data would be promoted to the old generation.)
+ */
+export class RequestDeadline {
+  private readonly controller = new AbortController();
+  private readonly caller: AbortSignal;
+  private pending = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    caller: AbortSignal,
+    private readonly deadlineAt: number,
+  ) {
+    this.caller = nativeSignalOf(caller);
+  }
+
+  private readonly onCallerAbort = (): void => this.controller.abort(this.caller.reason);
+
+  /** The signal for one more pending upstream call (arming the timer and the caller's listener for the first). */
+  hold(): AbortSignal {
+    const signal = this.controller.signal;
+    if (this.pending++ > 0 || signal.aborted) return signal;
+    if (this.caller.aborted) {
+      this.controller.abort(this.caller.reason);
+      return signal;
+    }
+    this.caller.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.timer = setTimeout(
+      () => this.controller.abort(new DOMException('The request passed its deadline.', 'TimeoutError')),
+      Math.max(1, this.deadlineAt - Date.now()),
+    );
+    return signal;
+  }
+
+  /** One pending call has ended; after the last, nothing is armed. */
+  release(): void {
+    if (--this.pending > 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.caller.removeEventListener('abort', this.onCallerAbort);
+  }
 }
 
 /**
