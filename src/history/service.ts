@@ -34,24 +34,36 @@ export async function callHistory(
   const after = args.after == null ? null : decodeCursor(ctx.cursorKey, args.after, fingerprintOf(), maxPageSize);
   const page = await fetchHistoryPage(query, after, maxPageSize, fetch, needHasNextPage);
   const edges = page.edges.map(({ record, position }) => new CallEdge(ctx.cursorKey, fingerprintOf, position, record));
-  return {
-    edges,
-    pageInfo: {
-      // Not worked out when the caller said it would not read it: reading it then is a bug, not a guess.
-      get hasNextPage() {
-        if (page.hasNextPage === null) throw new Error('hasNextPage was read but the page was fetched without it');
-        return page.hasNextPage;
-      },
-      // Only forward pagination is offered; the Relay spec allows false here.
-      hasPreviousPage: false,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
-    },
-  };
+  return { edges, pageInfo: new PageInfo(page.hasNextPage, edges) };
+}
+
+/**
+ * A connection's page info, its cursors encoded only when read. A class, not an object literal with getters: a
+ * literal's getters are new closures per request, which gives each page info a hidden class of its own, made in
+ * the old generation; that would keep the whole request's data (records, session) through every minor GC.
+ */
+class PageInfo {
+  /** Only forward pagination is offered; the Relay spec allows false here. */
+  readonly hasPreviousPage = false;
+
+  constructor(
+    private readonly knownHasNextPage: boolean | null,
+    private readonly edges: CallEdge[],
+  ) {}
+
+  /** Not worked out when the caller said it would not read it: reading it then is a bug, not a guess. */
+  get hasNextPage(): boolean {
+    if (this.knownHasNextPage === null) throw new Error('hasNextPage was read but the page was fetched without it');
+    return this.knownHasNextPage;
+  }
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
 }
 
 /** An edge whose cursor is encoded only when a client selects it (most select `nodes` or a few fields). */

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * handler for everything else.
  */
 export interface YogaEntryPoints {
-  handleRequest(request: Request, serverContext: Record<string, unknown>): Response | Promise<Response>;
+  handleRequest(request: Request, serverContext?: Record<string, unknown>): Response | Promise<Response>;
   handle(req: IncomingMessage, res: ServerResponse): unknown;
   fetchAPI: { Headers: new (init: HeadersInit) => Headers };
 }
@@ -49,7 +49,10 @@ export function createGraphQLPostTransport(yoga: YogaEntryPoints, options: Graph
     const request = new PostedRequest(req, res, text, yoga.fetchAPI.Headers);
     let answer: Response | Promise<Response>;
     try {
-      answer = yoga.handleRequest(request as unknown as Request, { req, res });
+      // No server context: the adapter would otherwise make each request's context an object whose prototype is
+      // that request's own `{ req, res }`, a hidden class per request that keeps the request's data past minor GCs.
+      // Nothing reads `req` or `res` from the GraphQL context.
+      answer = yoga.handleRequest(request as unknown as Request, undefined);
     } catch (error) {
       return fail(res, error);
     }

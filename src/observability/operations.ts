@@ -57,7 +57,8 @@ export interface OperationObservation {
   operationType: string | undefined;
   /** The document as sent, kept until the operation is known from it. */
   query: string | undefined;
-  readonly upstream: { attempts: number; durationMs: number; outcomes: Record<string, number> };
+  /** Outcomes counted by name in a Map: a status such as `200` as an object key would be an array index. */
+  readonly upstream: { attempts: number; durationMs: number; outcomes: Map<string, number> };
   /** One HTTP attempt at the upstream made for this request: its status or failure kind, and its latency. */
   recordUpstreamAttempt(outcome: string, durationMs: number): void;
 }
@@ -124,7 +125,10 @@ export class OperationObserver {
     },
     onResponse: ({ request, response }) => {
       const observation = this.observations.get(request);
-      if (observation) response.headers.set('x-request-id', observation.requestId);
+      if (!observation) return;
+      response.headers.set('x-request-id', observation.requestId);
+      // Done with: a WeakMap's entries outlive minor GCs until a major one, so the request's own go now.
+      this.observations.delete(request);
     },
   };
 
@@ -140,7 +144,7 @@ export class OperationObserver {
       span = tracer().startSpan('graphql', { kind: SpanKind.SERVER, attributes: { 'request.id': requestId } }, parent);
       traceContext = trace.setSpan(parent, span);
     }
-    const upstream: OperationObservation['upstream'] = { attempts: 0, durationMs: 0, outcomes: {} };
+    const upstream: OperationObservation['upstream'] = { attempts: 0, durationMs: 0, outcomes: new Map() };
     const observation: OperationObservation = {
       requestId,
       startedAt: performance.now(),
@@ -154,7 +158,7 @@ export class OperationObserver {
       recordUpstreamAttempt(outcome, durationMs) {
         upstream.attempts += 1;
         upstream.durationMs += durationMs;
-        upstream.outcomes[outcome] = (upstream.outcomes[outcome] ?? 0) + 1;
+        upstream.outcomes.set(outcome, (upstream.outcomes.get(outcome) ?? 0) + 1);
       },
     };
     this.observations.set(request, observation);
@@ -164,7 +168,7 @@ export class OperationObserver {
   private finish(observation: OperationObservation, errorCodes: string[]): void {
     const { metrics, logger } = this.options;
     const durationMs = performance.now() - observation.startedAt;
-    const proven = Object.keys(observation.upstream.outcomes).some((outcome) => /^(2\d\d|404)$/.test(outcome));
+    const proven = [...observation.upstream.outcomes.keys()].some((outcome) => /^(2\d\d|404)$/.test(outcome));
     const operation = metrics.operationLabel(observation.operationName, proven);
     const type = observation.operationType ?? 'unknown';
     metrics.recordOperation(operation, type, durationMs, errorCodes);
@@ -184,7 +188,7 @@ export class OperationObserver {
       operation: observation.operationName ?? null,
       operationType: type,
       durationMs: Math.round(durationMs * 10) / 10,
-      upstream: { attempts: upstream.attempts, durationMs: Math.round(upstream.durationMs * 10) / 10, outcomes: upstream.outcomes },
+      upstream: { attempts: upstream.attempts, durationMs: Math.round(upstream.durationMs * 10) / 10, outcomes: Object.fromEntries(upstream.outcomes) },
       ...(errorCodes.length > 0 ? { errors: errorCodes } : {}),
     };
     const log = () => (failed ? logger.warn(entry, 'graphql request failed') : logger.info(entry, 'graphql request'));

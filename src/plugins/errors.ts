@@ -93,6 +93,9 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
       };
     },
     onResultProcess({ request, result, setResult }) {
+      // Read once and dropped: a WeakMap's entries outlive minor GCs until a major one.
+      const variables = variablesOf.get(request);
+      variablesOf.delete(request);
       if (Array.isArray(result) || !result || typeof result !== 'object') return;
       const errors = (result as { errors?: readonly GraphQLError[] }).errors;
       if (!errors) return;
@@ -100,7 +103,7 @@ export function createErrorPipeline(options: ErrorPipelineOptions): ErrorPipelin
       let changed = false;
       const rewritten = errors.map((error) => {
         const code = codeOf(error);
-        echoes ??= stringsOf(variablesOf.get(request) ?? {}).filter((value) => !schemaNames.has(value));
+        echoes ??= stringsOf(variables ?? {}).filter((value) => !schemaNames.has(value));
         let message = elide(error.message, echoes);
         if (options.hideSuggestions) message = message.replace(SUGGESTION, '').trim();
         message = message.replace(LIMIT_AS_SYNTAX_ERROR, '');

@@ -103,3 +103,31 @@ describe('history/cursor instants', () => {
     expect(seen).toEqual(records.map((r) => r.sid));
   });
 });
+
+describe('callHistory: the connection it returns', () => {
+  const records = [call(Date.parse('2024-03-02T10:00:00Z')), call(Date.parse('2024-03-02T09:00:00Z')), call(Date.parse('2024-03-01T09:00:00Z'))];
+  const context = () => ({ records: { fetch: referenceUpstream(records).fetch, call: async () => null, maxPageSize: 1000 }, cursorKey: key });
+
+  it('reads its cursors and hasNextPage lazily, and refuses hasNextPage when it was not worked out', async () => {
+    const worked = await callHistory(context(), { projectId: 'p', first: 2 });
+    expect(worked.pageInfo.hasNextPage).toBe(true);
+    expect(worked.pageInfo.hasPreviousPage).toBe(false);
+    expect(worked.pageInfo.startCursor).toBe(worked.edges[0]!.cursor);
+    expect(worked.pageInfo.endCursor).toBe(worked.edges[1]!.cursor);
+    const unasked = await callHistory(context(), { projectId: 'p', first: 2 }, false);
+    expect(() => unasked.pageInfo.hasNextPage).toThrow(/fetched without it/);
+    const empty = await callHistory({ ...context(), records: { ...context().records, fetch: async () => [] } }, { projectId: 'p', first: 2 });
+    expect([empty.pageInfo.startCursor, empty.pageInfo.endCursor, empty.pageInfo.hasNextPage]).toEqual([null, null, false]);
+  });
+
+  it('keeps the page info’s accessors on one shared prototype, not as own getters made per request', async () => {
+    // Own getters are new closures per request: each page info would get a hidden class of its own, made in the
+    // old generation, and keep the request's records alive through every minor GC.
+    const [a, b] = await Promise.all([callHistory(context(), { projectId: 'p', first: 1 }), callHistory(context(), { projectId: 'p', first: 2 })]);
+    expect(Object.getPrototypeOf(a.pageInfo)).toBe(Object.getPrototypeOf(b.pageInfo));
+    for (const name of ['hasNextPage', 'startCursor', 'endCursor']) {
+      expect(Object.getOwnPropertyDescriptor(a.pageInfo, name)).toBeUndefined();
+      expect(typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(a.pageInfo), name)?.get).toBe('function');
+    }
+  });
+});
