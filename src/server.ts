@@ -7,7 +7,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type Config, parseOrigins } from './config.js';
 import { type Context, createContextFactory } from './context.js';
-import { ErrorCode } from './domain/errors.js';
+import { AppError, ErrorCode } from './domain/errors.js';
 import { cursorKey } from './history/cursor.js';
 import { subgraphSchema } from './schema/index.js';
 import { MAX_FIRST } from './history/translate.js';
@@ -227,7 +227,7 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       debug: (...args) => logger.isLevelEnabled('debug') && logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.isLevelEnabled('info') && logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      error: (...args) => logYogaError(logger, args),
     },
     // useOfflineGraphiQL (above) renders GraphiQL, with its assets served from this server.
     graphiql: false,
@@ -275,6 +275,23 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
       await Promise.all([client.close(), responseCache?.close()]);
     },
   };
+}
+
+/**
+ * Yoga's error log. Yoga reports every error its `maskError` replaced, the domain's AppErrors included: those are
+ * answers to the caller (bad input, an upstream refusal, a deadline), already in the request's own log line with
+ * their codes, so they are not logged again as server errors. A masked, unexpected error is logged with its cause
+ * (message and stack), not as a printed GraphQL error, which would copy the query text and its literals.
+ */
+function logYogaError(logger: Logger, args: unknown[]): void {
+  const causeOf = (value: unknown) => (value instanceof GraphQLError && value.originalError ? value.originalError : value);
+  if (args.length === 1 && args[0] instanceof Error) {
+    const cause = causeOf(args[0]);
+    if (cause instanceof AppError) return;
+    logger.error({ err: cause }, 'unexpected error (answered as INTERNAL_SERVER_ERROR)');
+    return;
+  }
+  logger.error(args.map(String).join(' '));
 }
 
 export interface RunningServer {

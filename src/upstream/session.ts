@@ -2,7 +2,7 @@ import { bulkhead } from 'cockatiel';
 import type { UpstreamRecords } from '../domain/request.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import { type Credential, scopeOf } from './credential.js';
-import { UpstreamFailure, toAppError } from './errors.js';
+import { UpstreamFailure, abortFailure, toAppError } from './errors.js';
 import { SeenCalls, createCallLoader } from './call-loader.js';
 import { type InFlightRequests, createRecordsLoader } from './loader.js';
 import type { RecordSource } from './source.js';
@@ -80,7 +80,9 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
       return await operationBulkhead.execute(() => send(signal, at), signal);
     } catch (error) {
       if (error instanceof UpstreamFailure) throw toAppError(error);
-      if (signal.aborted || Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
+      // The deadline's own reason tells its timer from the caller leaving.
+      if (signal.aborted) throw toAppError(abortFailure(signal.reason));
+      if (Date.now() >= at) throw toAppError(new UpstreamFailure({ kind: 'timeout', attempt: false }));
       throw error;
     } finally {
       held.release();

@@ -77,6 +77,37 @@ describe('structured logs', () => {
     ]);
   });
 
+  it('log a caller’s mistake or an upstream refusal once, at info: never as a server error, never with the query’s literals', async () => {
+    const { upstream, api } = await stack({ LOG_LEVEL: 'info', UPSTREAM_MAX_RETRIES: '0' });
+    const literal = 'PLANTED_LITERAL_5e0c';
+    await api.post({ query: `{ callHistory(projectId: "${literal}", first: 5000) { nodes { sid } } }` }, { 'x-api-key': 'k' });
+    upstream.respondWith(() => ({ status: 403, body: { message: 'Forbidden', status: 'error' } }));
+    await api.post({ query: `{ callHistory(projectId: "${literal}") { nodes { sid } } }` }, { 'x-api-key': 'k' });
+
+    expect(requestLines(api).map((line) => [line.level, line.errors])).toEqual([
+      [30, ['BAD_USER_INPUT']],
+      [30, ['FORBIDDEN']],
+    ]);
+    expect(parsed(api).filter((line) => line.level >= 50)).toEqual([]);
+    expect(api.logs.join('\n')).not.toContain(literal);
+  });
+
+  it('log an unexpected error once at error level, with its cause and stack but not the query', async () => {
+    const { api } = await stack({ LOG_LEVEL: 'warn' });
+    api.app.source.fetch = async () => {
+      throw new TypeError('a bug in the source');
+    };
+    const literal = 'PLANTED_LITERAL_91f4';
+    const { json } = await api.post({ query: `{ callHistory(projectId: "${literal}") { nodes { sid } } }` }, { 'x-api-key': 'k' });
+    expect(json.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+
+    const errors = parsed(api).filter((line) => line.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ msg: expect.stringMatching(/unexpected error/), err: { type: 'TypeError', message: 'a bug in the source' } });
+    expect(errors[0]!.err.stack).toMatch(/TypeError: a bug in the source/);
+    expect(api.logs.join('\n')).not.toContain(literal);
+  });
+
   it('never contain a credential, whatever happens', async () => {
     const apiKey = 'sk_live_PLANTED_KEY_8c1e';
     const bearer = 'PLANTED_BEARER_TOKEN_77d2';

@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { RequestDeadline } from '../../src/upstream/session.js';
+import pino from 'pino';
+import { openSession, RequestDeadline } from '../../src/upstream/session.js';
 import { abortFailure } from '../../src/upstream/errors.js';
+import { InFlightRequests } from '../../src/upstream/loader.js';
+import { UpstreamPolicy } from '../../src/upstream/policy.js';
+import { RecordSource } from '../../src/upstream/source.js';
 
 describe('RequestDeadline: one request’s upstream signal', () => {
   it('aborts with a TimeoutError (read as the request’s deadline) while a call is pending', async () => {
@@ -56,5 +60,43 @@ describe('RequestDeadline: one request’s upstream signal', () => {
     await sleep(70);
     expect(again.aborted).toBe(true);
     later.release();
+  });
+});
+
+describe('a session’s upstream call cut short', () => {
+  /** An upstream that never answers: each attempt waits for its signal. */
+  const hanging = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const session = (caller: AbortSignal, deadlineMs: number) => {
+    const policy = new UpstreamPolicy({
+      maxRetries: 0,
+      attemptTimeoutMs: 60_000,
+      retryBaseMs: 10,
+      retryMaxMs: 10,
+      breakerThreshold: 0.5,
+      breakerWindowMs: 5_000,
+      breakerMinimumRps: 1,
+      breakerHalfOpenAfterMs: 1_000,
+      bulkheadLimit: 4,
+      bulkheadQueue: 4,
+    });
+    const source = new RecordSource({ history: (_r, _c, signal) => hanging(signal), call: (_l, _c, signal) => hanging(signal) }, policy, pino({ level: 'silent' }));
+    const settings = { source, inFlight: new InFlightRequests(), timeoutMs: deadlineMs, maxInFlight: 4, maxRequests: 10, maxPageSize: 1000 };
+    return openSession(settings, { credential: { apiKey: 'k' }, requestId: 'r', signal: caller, deadlineAt: Date.now() + deadlineMs });
+  };
+  const page = { projectId: 'p', pageSize: 20, filters: [] as Array<[string, string]> };
+
+  it('by its deadline: UPSTREAM_TIMEOUT, the deadline passed', async () => {
+    await expect(session(new AbortController().signal, 30).fetch(page)).rejects.toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      message: 'The upstream did not answer within the deadline.',
+    });
+  });
+
+  it('by the caller leaving: the same code, saying the request ended (not that the deadline passed)', async () => {
+    const caller = new AbortController();
+    const pending = session(caller.signal, 60_000).fetch(page);
+    await sleep(10);
+    caller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: 'The request ended before the upstream answered.' });
   });
 });
