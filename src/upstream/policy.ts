@@ -140,7 +140,7 @@ export class UpstreamPolicy {
     const { attemptTimeoutMs } = this.options;
     const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
       // One controller for the attempt, aborted by its own timer or by the execution's signal; both are undone
-      // when the attempt ends (AbortSignal.any's weak references would keep the attempt's data through minor GCs).
+      // when the attempt ends (cheaper than AbortSignal.any, whose links are weak references and a finalization registry).
       const attemptSignal = new AbortController();
       const onExecutionAbort = () => attemptSignal.abort(executionSignal.reason);
       if (executionSignal.aborted) onExecutionAbort();
