@@ -284,9 +284,9 @@ export function createApp(config: Config & { UPSTREAM_URL: string }, logger: Log
  * (message and stack), not as a printed GraphQL error, which would copy the query text and its literals.
  */
 function logYogaError(logger: Logger, args: unknown[]): void {
-  const causeOf = (value: unknown) => (value instanceof GraphQLError && value.originalError ? value.originalError : value);
-  if (args.length === 1 && args[0] instanceof Error) {
-    const cause = causeOf(args[0]);
+  const [error] = args;
+  if (args.length === 1 && error instanceof Error) {
+    const cause = error instanceof GraphQLError && error.originalError ? error.originalError : error;
     if (cause instanceof AppError) return;
     logger.error({ err: cause }, 'unexpected error (answered as INTERNAL_SERVER_ERROR)');
     return;

@@ -168,7 +168,7 @@ export class OperationObserver {
   private finish(observation: OperationObservation, errorCodes: string[]): void {
     const { metrics, logger } = this.options;
     const durationMs = performance.now() - observation.startedAt;
-    const proven = [...observation.upstream.outcomes.keys()].some((outcome) => /^(2\d\d|404)$/.test(outcome));
+    const proven = answeredOnce(observation.upstream.outcomes);
     const operation = metrics.operationLabel(observation.operationName, proven);
     const type = observation.operationType ?? 'unknown';
     metrics.recordOperation(operation, type, durationMs, errorCodes);
@@ -196,6 +196,12 @@ export class OperationObserver {
     if (observation.traceContext) context.with(observation.traceContext, log);
     else log();
   }
+}
+
+/** Whether the upstream answered with data at least once (a 2xx or an empty 404): the caller holds a working credential. */
+function answeredOnce(outcomes: Map<string, number>): boolean {
+  for (const outcome of outcomes.keys()) if (/^(2\d\d|404)$/.test(outcome)) return true;
+  return false;
 }
 
 /** Names the observation (and its span) after the operation the document selects. */

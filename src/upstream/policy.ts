@@ -17,6 +17,7 @@ import {
   type IRetryBackoffContext,
   type IRetryContext,
 } from 'cockatiel';
+import { armAbort } from './abort.js';
 import { ATTEMPT_TIMEOUT, UpstreamFailure, abortFailure } from './errors.js';
 
 export interface PolicyOptions {
@@ -139,21 +140,16 @@ export class UpstreamPolicy {
     if (signal.aborted) throw abortFailure(signal.reason);
     const { attemptTimeoutMs } = this.options;
     const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
-      // One controller for the attempt, aborted by its own timer or by the execution's signal; both are undone
-      // when the attempt ends (cheaper than AbortSignal.any, whose links are weak references and a finalization registry).
+      // The attempt's signal: aborted by the execution's or by the attempt's own timer, both undone when it ends.
       const attemptSignal = new AbortController();
-      const onExecutionAbort = () => attemptSignal.abort(executionSignal.reason);
-      if (executionSignal.aborted) onExecutionAbort();
-      else executionSignal.addEventListener('abort', onExecutionAbort, { once: true });
-      const timer = setTimeout(() => attemptSignal.abort(ATTEMPT_TIMEOUT), attemptTimeoutMs);
+      const disarm = armAbort(attemptSignal, executionSignal, attemptTimeoutMs, attemptTimedOut);
       try {
         return await attempt(attemptSignal.signal);
       } catch (error) {
         if (error instanceof UpstreamFailure) error.deadlineAt = typeof deadlineAt === 'function' ? deadlineAt() : deadlineAt;
         throw error;
       } finally {
-        clearTimeout(timer);
-        executionSignal.removeEventListener('abort', onExecutionAbort);
+        disarm();
       }
     }, signal);
 
@@ -175,6 +171,8 @@ export class UpstreamPolicy {
     });
   }
 }
+
+const attemptTimedOut = () => ATTEMPT_TIMEOUT;
 
 const requestedWait = (error: unknown): number | undefined =>
   error instanceof UpstreamFailure && error.failure.kind === 'status' ? error.failure.retryAfterMs : undefined;
