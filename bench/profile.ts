@@ -1,11 +1,13 @@
 /**
  * `npm run bench:profile`: a CPU profile of our server (the compiled build, as `npm start` runs it) under S2's load
  * (PAGE_SIZE=1000 for S3's), with the stub as upstream; prints the functions and parts with the most self time.
- * ENTRY, SECONDS, PAGE_SIZE, CONNECTIONS, NODE_FLAGS and any setting (e.g. LEAN_TRANSPORT=false) vary it.
+ * ENTRY, SECONDS, PAGE_SIZE, CONNECTIONS, NODE_FLAGS (npm start's by default) and any setting (e.g.
+ * LEAN_TRANSPORT=false) vary it.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { profileServer } from './lib/profile.js';
+import { shippedNodeFlags } from './lib/harness.js';
 import { freePort, spawnNode, waitUntil } from './lib/processes.js';
 import { requestBody } from './lib/queries.js';
 
@@ -18,7 +20,7 @@ await waitUntil(stub, async () => stub.output().includes('LISTENING'));
 try {
   const summary = await profileServer({
     name: 'server',
-    args: [...(process.env.NODE_FLAGS ?? '--max-semi-space-size=64').split(/\s+/).filter(Boolean), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry],
+    args: [...(process.env.NODE_FLAGS ?? shippedNodeFlags().join(' ')).split(/\s+/).filter(Boolean), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry],
     env: { HOST: '127.0.0.1', UPSTREAM_URL: `http://127.0.0.1:${stubPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     cwd: rootDir,
     core: 1,

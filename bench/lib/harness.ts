@@ -71,9 +71,9 @@ async function startProxy(mode: 'pipe' | 'json', stubUrl: string): Promise<Runni
 }
 
 /** The node flags `npm start` passes (e.g. the young-generation size), so (c) runs exactly as shipped. */
-function shippedNodeFlags(): string[] {
+export function shippedNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return scripts.start.split(/\s+/).filter((token) => token.startsWith('--max-'));
+  return scripts.start.split(/\s+/).filter((token) => token.startsWith('--'));
 }
 
 /** `npm start` builds dist/ (its prestart) and runs the compiled JavaScript: so does the benchmark, once. */
@@ -129,13 +129,16 @@ async function startPeer(name: string, supergraph: string, extraArgs: string[] =
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
-/** A floor server: the shared floor schema (`servers/floor-schema.ts`) behind one transport. */
-async function startFloor(name: string, entry: string, stubUrl: string): Promise<Running> {
+/**
+ * A floor server: the shared floor schema (`servers/floor-schema.ts`) behind one transport, with npm start's node
+ * flags, so that what separates a floor from (c) is code, not V8's settings.
+ */
+async function startFloor(name: string, entry: string, stubUrl: string, extra: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const child = spawnNode({
     name,
-    args: ['--import', 'tsx', entry],
-    env: { PORT: String(port), UPSTREAM_URL: stubUrl, NODE_ENV: 'production' },
+    args: [...shippedNodeFlags(), '--import', 'tsx', entry],
+    env: { PORT: String(port), UPSTREAM_URL: stubUrl, NODE_ENV: 'production', ...extra },
     cwd: rootDir,
     core: SERVER_CORE,
   });
@@ -198,6 +201,15 @@ export const CONTENDERS: Contender[] = [
     start: (stub) => startFloor('envelop-floor', 'bench/servers/envelop-floor.ts', stub),
   },
   {
+    id: 'j',
+    label: "(j) jit floor: the lean floor with graphql-jit compiled execution (compiled once per document)",
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: (stub) => startFloor('jit-floor', 'bench/servers/envelop-floor.ts', stub, { FLOOR_EXECUTION: 'jit' }),
+  },
+  {
     id: 'c-yoga-transport',
     label: '(c) with LEAN_TRANSPORT=false (every request through Yoga\'s node adapter)',
     shape: 'ours',
@@ -226,13 +238,25 @@ export const CONTENDERS: Contender[] = [
     start: (stub) => startOurs('ours-pool32', 'dist/main.js', stub, { UPSTREAM_CONNECTIONS: '32' }, shippedNodeFlags()),
   },
   {
+    id: 'c-pretenuring',
+    label: "(c) with V8's allocation-site pretenuring (npm start turns it off)",
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: (stub) =>
+      startOurs('ours-pretenuring', 'dist/main.js', stub, {}, shippedNodeFlags().filter((flag) => flag !== '--no-allocation-site-pretenuring')),
+  },
+  {
     id: 'c-default-heap',
     label: "(c) without npm start's --max-semi-space-size (Node's default young generation)",
     shape: 'ours',
     asks: 'ours',
     graphql: true,
     variant: true,
-    start: (stub) => startOurs('ours-default-heap', 'dist/main.js', stub),
+    optional: true,
+    start: (stub) =>
+      startOurs('ours-default-heap', 'dist/main.js', stub, {}, shippedNodeFlags().filter((flag) => !flag.startsWith('--max-semi-space-size'))),
   },
   ...[32, 64].map(
     (mib): Contender => ({
@@ -242,7 +266,12 @@ export const CONTENDERS: Contender[] = [
       asks: 'ours',
       graphql: true,
       variant: true,
-      start: (stub) => startOurs(`ours-semi-${mib}`, 'dist/main.js', stub, {}, [`--max-semi-space-size=${mib}`]),
+      optional: mib === 32,
+      start: (stub) =>
+        startOurs(`ours-semi-${mib}`, 'dist/main.js', stub, {}, [
+          ...shippedNodeFlags().filter((flag) => !flag.startsWith('--max-semi-space-size')),
+          `--max-semi-space-size=${mib}`,
+        ]),
     }),
   ),
   {
@@ -252,6 +281,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'ours',
     graphql: true,
     variant: true,
+    optional: true,
     start: (stub) => startOurs('ours-memory-saver', 'dist/main.js', stub, {}, [...shippedNodeFlags(), '--memory-saver-mode']),
   },
   {
@@ -261,6 +291,7 @@ export const CONTENDERS: Contender[] = [
     asks: 'peer',
     graphql: true,
     variant: true,
+    optional: true,
     start: (_stub, supergraph) => startPeer('peer-jit', supergraph, ['--jit']),
   },
 ];

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
+import { GraphQLScalarType } from 'graphql';
 import { DateResolver, DateTimeResolver, JSONObjectResolver, URLResolver } from 'graphql-scalars';
 import type { Context } from '../context.js';
 
@@ -33,7 +34,17 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('Date', DateResolver);
-builder.addScalarType('DateTime', DateTimeResolver);
+/**
+ * graphql-scalars' DateTime, answering its RFC 3339 string itself. Its own `serialize` checks the value and returns a
+ * Date, which JSON.stringify later turns into the very same string through `Date#toJSON`: one JavaScript call per
+ * value, which takes the whole response off V8's fast serialisation path (a page of 20 calls took 4× as long).
+ */
+export const DateTime = new GraphQLScalarType({
+  ...DateTimeResolver.toConfig(),
+  serialize: (value) => (DateTimeResolver.serialize(value) as Date).toISOString(),
+});
+
+builder.addScalarType('DateTime', DateTime);
 builder.addScalarType('URL', URLResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
