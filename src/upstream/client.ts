@@ -60,6 +60,8 @@ export class UpstreamClient {
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
+      // undici stops reading as soon as a body passes this, and drops the connection.
+      maxResponseSize: options.maxResponseBytes,
       // Below Node's default 5 s server keep-alive, so a socket the server is about to close is not reused.
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
@@ -127,20 +129,30 @@ export class UpstreamClient {
       );
     }
 
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      // The signal also ends the body: undici destroys the stream when it aborts, so reading stops there.
-      text = await readBounded(body, this.maxResponseBytes, this.maxJsonDepth);
+      // Read whole by undici (no stream of chunks to iterate), which stops at maxResponseSize; the signal also ends it.
+      bytes = await body.bytes();
     } catch (error) {
-      // A bound passed: the rest of the body is not wanted, and the socket goes with it.
       body.destroy();
-      if (error instanceof UpstreamFailure) throw error;
+      if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+        throw new UpstreamFailure({
+          kind: 'bad-response',
+          reason: `the body is larger than ${this.maxResponseBytes} bytes (UPSTREAM_MAX_RESPONSE_BYTES)`,
+        });
+      }
       throw failureFrom(error, signal);
     }
     // The body may have ended just as the deadline passed: nobody waits for it any more, so it is not parsed.
     if (signal.aborted) throw abortFailure(signal.reason);
+    if (!new JsonDepthGauge(this.maxJsonDepth).feed(bytes)) {
+      throw new UpstreamFailure({
+        kind: 'bad-response',
+        reason: `the body nests arrays and objects deeper than ${this.maxJsonDepth} levels (UPSTREAM_MAX_JSON_DEPTH)`,
+      });
+    }
     try {
-      return JSON.parse(text);
+      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     } catch {
       throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body is not JSON' });
     }
@@ -149,33 +161,6 @@ export class UpstreamClient {
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-/**
- * Reads a body as text, refusing it as soon as it passes `maxBytes` or nests deeper than `maxDepth`: neither
- * bound waits for the whole body, and a body refused is never parsed.
- */
-async function readBounded(body: AsyncIterable<Buffer>, maxBytes: number, maxDepth: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  const gauge = new JsonDepthGauge(maxDepth);
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      throw new UpstreamFailure({
-        kind: 'bad-response',
-        reason: `the body is larger than ${maxBytes} bytes (UPSTREAM_MAX_RESPONSE_BYTES)`,
-      });
-    }
-    if (!gauge.feed(chunk)) {
-      throw new UpstreamFailure({
-        kind: 'bad-response',
-        reason: `the body nests arrays and objects deeper than ${maxDepth} levels (UPSTREAM_MAX_JSON_DEPTH)`,
-      });
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
 }
 
 function failureFrom(error: unknown, signal: AbortSignal): UpstreamFailure {

@@ -19,9 +19,12 @@ export function credentialOf(headers: Headers, serverApiKey: string | undefined)
   return serverApiKey ? { apiKey: serverApiKey } : null;
 }
 
-/** A short digest of a credential: what shares in-flight requests and cache entries, never the raw token. */
-export const scopeOf = (credential: Credential): string =>
-  createHash('sha256')
-    .update(`${credential.authorization ?? ''}\u0000${credential.apiKey ?? ''}`)
-    .digest('base64url')
-    .slice(0, 22);
+/**
+ * A credential as one string: what tells callers apart in this process's own tables (requests in flight), which live
+ * only as long as the request and are never logged or sent. A header value holds no NUL, so the join is unambiguous.
+ * Cheaper than its digest, which every request would otherwise hash.
+ */
+export const localScopeOf = (credential: Credential): string => `${credential.authorization ?? ''}\u0000${credential.apiKey ?? ''}`;
+
+/** A short digest of a credential: what keys anything shared or kept (cache entries, replicas' leases), never the raw token. */
+export const scopeOf = (credential: Credential): string => createHash('sha256').update(localScopeOf(credential)).digest('base64url').slice(0, 22);

@@ -2,7 +2,7 @@ import { bulkhead } from 'cockatiel';
 import type { UpstreamRecords } from '../domain/request.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import { armAbort } from './abort.js';
-import { type Credential, scopeOf } from './credential.js';
+import { type Credential, localScopeOf } from './credential.js';
 import { UpstreamFailure, abortFailure, toAppError } from './errors.js';
 import { SeenCalls, createCallLoader } from './call-loader.js';
 import { type InFlightRequests, createRecordsLoader } from './loader.js';
@@ -56,7 +56,7 @@ export interface SessionCaller {
  */
 export function openSession(settings: SessionSettings, caller: SessionCaller): UpstreamRecords {
   const { source, inFlight } = settings;
-  const credentialScope = scopeOf(caller.credential);
+  const credentialScope = localScopeOf(caller.credential);
   const headers = { 'x-request-id': caller.requestId };
   const operationBulkhead = bulkhead(settings.maxInFlight, Number.MAX_SAFE_INTEGER);
 
