@@ -23,7 +23,7 @@ interface Params {
   operationName?: string;
 }
 
-function send(res: ServerResponse, status: number, result: ExecutionResult | { errors: Array<{ message: string }> }): void {
+function send(res: ServerResponse, status: number, result: ExecutionResult | { errors: ReadonlyArray<{ message: string }> }): void {
   const body = JSON.stringify(result);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -53,7 +53,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, text: string): 
     let compiled = compiledByDocument.get(document);
     if (!compiled) {
       const made = compileQuery(enveloped.schema, document, params.operationName);
-      if (!isCompiledQuery(made)) return send(res, 400, { errors: made.errors ?? [{ message: "The document does not compile." }] });
+      if (!isCompiledQuery(made)) return send(res, 400, { errors: made.errors ?? [{ message: 'The document does not compile.' }] });
       compiledByDocument.set(document, (compiled = made));
     }
     return send(res, 200, (await compiled.query(undefined, contextValue, params.variables ?? {})) as ExecutionResult);
