@@ -6,8 +6,8 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 
 /**
- * Measures how deeply a JSON text nests arrays and objects, fed chunk by chunk as the bytes arrive, so that a
- * body nested deeper than a bound is refused before it is parsed (V8 parses any depth, but serialising such a
+ * Measures how deeply a JSON text nests arrays and objects, fed whole or chunk by chunk, so that a body nested
+ * deeper than a bound is refused before it is parsed (V8 parses any depth, but serialising such a
  * value again overflows the stack). It reads raw UTF-8 bytes: the six ASCII bytes it looks at never occur
  * inside a multi-byte character, so chunk boundaries may fall anywhere. It does not validate JSON; the parser
  * does that afterwards.
