@@ -7,9 +7,8 @@
  * setting. What pretenuring does is intermittent (V8 decides it from the first minor collections, so not every
  * fresh process is hit), and the worst run shows it. ROUNDS (default 5) and SECONDS vary it.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { shippedNodeFlags } from './lib/harness.js';
+import { buildOnce, ourEnv, shippedNodeFlags, startStub } from './lib/harness.js';
 import { runLoad } from './lib/load.js';
 import { freePort, spawnNode, waitUntil, watchProcess } from './lib/processes.js';
 import { requestBody } from './lib/queries.js';
@@ -25,10 +24,8 @@ const settings = [
   { name: 'pretenuring left on', flags: shippedNodeFlags().filter((flag) => flag !== '--no-allocation-site-pretenuring') },
 ];
 
-execFileSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
-const stubPort = await freePort();
-const stub = spawnNode({ name: 'stub', args: ['--import', 'tsx', 'bench/servers/stub.ts'], env: { PORT: String(stubPort) }, cwd: rootDir, core: 0 });
-await waitUntil(stub, async () => stub.output().includes('LISTENING'));
+buildOnce();
+const stub = await startStub();
 
 const rows: Array<{ setting: string; round: number; rps: number; cpuUsPerRequest: number; peakRssMiB: number }> = [];
 try {
@@ -38,7 +35,7 @@ try {
       const server = spawnNode({
         name: 'server',
         args: [...setting.flags, 'dist/main.js'],
-        env: { PORT: String(port), HOST: '127.0.0.1', UPSTREAM_URL: `http://127.0.0.1:${stubPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+        env: ourEnv(stub.url, port),
         cwd: rootDir,
         core: 1,
       });
@@ -66,7 +63,7 @@ try {
     }
   }
 } finally {
-  await stub.stop();
+  await stub.child.stop();
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -4,24 +4,21 @@
  * ENTRY, SECONDS, PAGE_SIZE, CONNECTIONS, NODE_FLAGS (npm start's by default) and any setting (e.g.
  * LEAN_TRANSPORT=false) vary it.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { profileServer } from './lib/profile.js';
-import { shippedNodeFlags } from './lib/harness.js';
-import { freePort, spawnNode, waitUntil } from './lib/processes.js';
+import { buildOnce, ourEnv, shippedNodeFlags, startStub } from './lib/harness.js';
+import { freePort } from './lib/processes.js';
 import { requestBody } from './lib/queries.js';
 
 const rootDir = join(import.meta.dirname, '..');
 const entry = process.env.ENTRY ?? 'dist/main.js';
-if (entry.startsWith('dist/')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
-const stubPort = await freePort();
-const stub = spawnNode({ name: 'stub', args: ['--import', 'tsx', 'bench/servers/stub.ts'], env: { PORT: String(stubPort) }, cwd: rootDir, core: 0 });
-await waitUntil(stub, async () => stub.output().includes('LISTENING'));
+if (entry.startsWith('dist/')) buildOnce();
+const stub = await startStub();
 try {
   const summary = await profileServer({
     name: 'server',
     args: [...(process.env.NODE_FLAGS ?? shippedNodeFlags().join(' ')).split(/\s+/).filter(Boolean), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry],
-    env: { HOST: '127.0.0.1', UPSTREAM_URL: `http://127.0.0.1:${stubPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: ourEnv(stub.url, await freePort()),
     cwd: rootDir,
     core: 1,
     body: requestBody('ours', Number(process.env.PAGE_SIZE ?? 20)),
@@ -35,5 +32,5 @@ try {
   console.log('Self time by part:');
   for (const { share, name } of summary.parts) console.log(`  ${pct(share)}  ${name}`);
 } finally {
-  await stub.stop();
+  await stub.child.stop();
 }

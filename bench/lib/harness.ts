@@ -49,7 +49,8 @@ export interface Contender {
   start(stubUrl: string, supergraph: string): Promise<Running>;
 }
 
-const ourEnv = (stubUrl: string, port: number, extra: Record<string, string> = {}) => ({
+/** Our server's environment in every measurement: the stub as upstream, logs at warn, production. */
+export const ourEnv = (stubUrl: string, port: number, extra: Record<string, string> = {}) => ({
   PORT: String(port),
   HOST: '127.0.0.1',
   UPSTREAM_URL: stubUrl,
@@ -78,7 +79,7 @@ export function shippedNodeFlags(): string[] {
 
 /** `npm start` builds dist/ (its prestart) and runs the compiled JavaScript: so does the benchmark, once. */
 let built = false;
-function buildOnce(): void {
+export function buildOnce(): void {
   if (built) return;
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: rootDir, stdio: 'inherit' });
   built = true;
@@ -359,7 +360,7 @@ interface StubStats {
   badRequests: number;
 }
 
-class Stub {
+export class Stub {
   constructor(
     readonly url: string,
     readonly child: Child,
@@ -385,7 +386,8 @@ class Stub {
   }
 }
 
-async function startStub(): Promise<Stub> {
+/** The stub upstream, on the load generator's core. */
+export async function startStub(): Promise<Stub> {
   const child = spawnNode({ name: 'stub', args: ['--import', 'tsx', 'bench/servers/stub.ts'], env: { PORT: '0' }, cwd: rootDir, core: LOAD_CORE });
   let port = 0;
   await waitUntil(child, async () => {
