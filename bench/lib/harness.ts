@@ -211,6 +211,15 @@ export const CONTENDERS: Contender[] = [
     start: (stub) => startFloor('jit-floor', 'bench/servers/envelop-floor.ts', stub, { FLOOR_EXECUTION: 'jit' }),
   },
   {
+    id: 'h',
+    label: "(h) handled floor: the jit floor's work served through our lean transport into Yoga's whole request handling",
+    shape: 'ours',
+    asks: 'ours',
+    graphql: true,
+    variant: true,
+    start: (stub) => startFloor('handled-floor', 'bench/servers/handled-floor.ts', stub),
+  },
+  {
     id: 'c-yoga-transport',
     label: '(c) with LEAN_TRANSPORT=false (every request through Yoga\'s node adapter)',
     shape: 'ours',
@@ -259,7 +268,8 @@ export const CONTENDERS: Contender[] = [
     start: (stub) =>
       startOurs('ours-default-heap', 'dist/main.js', stub, {}, shippedNodeFlags().filter((flag) => !flag.startsWith('--max-semi-space-size'))),
   },
-  ...[32, 64].map(
+  // 8: less young-generation RSS at one connection, at a price under 50 (measured, so the trade shows in RESULTS.md).
+  ...[8, 32, 64].map(
     (mib): Contender => ({
       id: `c-semi-${mib}`,
       label: `(c) with --max-semi-space-size=${mib} instead of npm start's`,

@@ -31,7 +31,7 @@ export const HELP = [
   '  --no-levers      skip the floors and the lever variants (each transport and executor, V8 settings) that the full run includes',
   '  --no-profiles    skip the CPU profiles of (c) that the full run takes after timing (S2, S3)',
   '  --scenarios      only these scenarios (S1..S5)',
-  '  --contenders     only these contenders (a, b, c, d, y, l, j, and the lever variants c-yoga-transport, c-graphql-js, c-pretenuring, ...)',
+  '  --contenders     only these contenders (a, b, c, d, y, l, j, h, and the lever variants c-yoga-transport, c-graphql-js, c-pretenuring, ...)',
   '  --write-results  write the report to bench/RESULTS.md (the committed results)',
   '  --out FILE       write the report to FILE',
   `  (neither)        write it to ${join(tmpdir(), 'call-history-bench', '<mode>-<time>.md')} and print the path`,

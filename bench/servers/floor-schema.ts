@@ -1,10 +1,11 @@
 /**
  * The floors' shared work: P0-json's upstream call and record mapping (one request, parse, map) as the resolver
  * of a minimal graphql-yoga schema with no plugin, context or policy. `yoga-floor.ts` serves it through bare
- * Yoga, `envelop-floor.ts` through Yoga's envelop pipeline driven from node:http.
+ * Yoga, `envelop-floor.ts` through Yoga's envelop pipeline driven from node:http, `handled-floor.ts` through our
+ * lean transport into Yoga's whole request handling, with compiled execution.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { type Plugin, createSchema, createYoga } from 'graphql-yoga';
 import { Pool } from 'undici';
 
 const upstream = new URL(process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4010');
@@ -78,4 +79,5 @@ const schema = createSchema<FloorContext>({
   },
 });
 
-export const createFloorYoga = () => createYoga({ schema, graphiql: false, landingPage: false, logging: false });
+/** A Yoga server over the floor schema, with no plugin but those given (the handled floor's compiled execution). */
+export const createFloorYoga = (plugins: Plugin[] = []) => createYoga({ schema, graphiql: false, landingPage: false, logging: false, plugins });

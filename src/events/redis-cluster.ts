@@ -1,12 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CallEvent } from '../domain/events.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import type { CallRecord } from '../domain/record.js';
 import type { KnownState } from './diff.js';
 import type { ClusterMembership, ClusterPeer, FeedCluster, FeedKey } from './hub.js';
+import { connectToRedis } from '../redis-client.js';
 
 /** Every Redis key and channel of live events starts with this. */
 export const EVENTS_KEY_PREFIX = 'call-history:events:';
@@ -134,14 +135,14 @@ export class RedisFeedCluster implements FeedCluster {
 
   constructor(private readonly options: RedisFeedClusterOptions) {
     this.logger = options.logger.child({ component: 'call-events-cluster' });
-    this.commands = new Redis(options.url, {
+    this.commands = connectToRedis(options.url, {
       connectionName: EVENTS_CONNECTION_NAME,
       // Fail at once while Redis is away: the hub then polls on its own instead of waiting.
       enableOfflineQueue: false,
       commandTimeout: 1_000,
       maxRetriesPerRequest: 1,
     });
-    this.listener = new Redis(options.url, { connectionName: EVENTS_CONNECTION_NAME });
+    this.listener = connectToRedis(options.url, { connectionName: EVENTS_CONNECTION_NAME });
     for (const connection of [this.commands, this.listener]) {
       connection.on('error', (error: Error) => this.wentDown(error));
       connection.on('close', () => this.wentDown());

@@ -86,16 +86,16 @@ export class OperationObserver {
   /** The observation of a request in flight, for the context built for it. */
   readonly of = (request: Request): OperationObservation | undefined => this.observations.get(request);
 
+  /**
+   * With tracing on (a tracer provider registered before the server is built, as `startTracing` does), each
+   * operation runs inside its span's context through Yoga's operation instrumentation, so upstream spans and log
+   * lines hang below it. With tracing off there is nothing to enter: the observation starts in `onParams`, and
+   * Yoga wraps nothing.
+   */
   readonly plugin: Plugin = {
-    instrumentation: {
-      operation: ({ request }, run) => {
-        const { traceContext } = this.start(request);
-        return traceContext ? context.with(traceContext, run) : run();
-      },
-    },
+    ...this.operationInstrumentation(),
     onParams: ({ request, params }) => {
-      const observation = this.observations.get(request);
-      if (!observation) return;
+      const observation = this.observations.get(request) ?? this.start(request);
       // Not yet validated here: any JSON value may arrive, and only a string names an operation.
       if (observation.operationName === undefined && typeof params.operationName === 'string' && params.operationName) {
         observation.requestedOperationName = params.operationName;
@@ -131,6 +131,18 @@ export class OperationObserver {
       this.observations.delete(request);
     },
   };
+
+  private operationInstrumentation(): Pick<Plugin, 'instrumentation'> {
+    if (!tracingOn()) return {};
+    return {
+      instrumentation: {
+        operation: ({ request }, run) => {
+          const { traceContext } = this.start(request);
+          return traceContext ? context.with(traceContext, run) : run();
+        },
+      },
+    };
+  }
 
   private start(request: Request): OperationObservation {
     const requestId = requestIdFrom(request.headers);

@@ -2,8 +2,9 @@ import { createRedisCache } from '@envelop/response-cache-redis';
 import { type Cache, createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { connectToRedis } from '../redis-client.js';
 import { credentialOf, scopeOf } from '../upstream/credential.js';
 
 /** Every Redis key this server writes starts with this, so a shared Redis can hold other data too. */
@@ -100,7 +101,7 @@ interface RedisConnection {
 }
 
 function connectRedis(url: string, logger: Logger): RedisConnection {
-  const redis = new Redis(url, {
+  const redis = connectToRedis(url, {
     keyPrefix: REDIS_KEY_PREFIX,
     connectionName: REDIS_CONNECTION_NAME,
     // A slow Redis turns into cache misses quickly instead of holding GraphQL requests.

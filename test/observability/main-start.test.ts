@@ -66,6 +66,14 @@ describe('npm start', { timeout: 120_000 }, () => {
     expect(loaded).not.toContain('node:sqlite');
   });
 
+  it('without REDIS_URL, does not load the Redis client', async () => {
+    const [upstream, emulator] = await Promise.all([withUpstream, withEmulator]);
+    for (const { loaded } of [upstream, emulator]) {
+      expect(loaded.some((url) => url.endsWith('/src/redis-client.ts'))).toBe(true);
+      expect(loaded.filter((url) => url.includes('/node_modules/ioredis/'))).toEqual([]);
+    }
+  });
+
   it('without it, loads the emulator and its SQLite store (so the recorder does see them)', async () => {
     const { loaded } = await withEmulator;
     expect(emulatorModules(loaded)).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/emulator\/store\.ts$/)]));
