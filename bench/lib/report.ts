@@ -8,7 +8,7 @@ export interface Report {
   mode: 'quick' | 'full';
   date: string;
   elapsedSeconds: number;
-  options: { runs: number; warmupSeconds: number; seconds: number };
+  options: { runs: number; warmupSeconds: number; firstWarmupSeconds: number; seconds: number };
   machine: {
     cpu: string;
     cores: number;
@@ -99,7 +99,7 @@ export function writeReport(path: string, report: Report): void {
     `| pinning | ${report.machine.taskset ? 'taskset: load generator and stub on core 0, the contender under load on core 1' : 'none (taskset not found)'} |`,
     `| priority | ${report.machine.priority} |`,
     `| load average (1/5/15 min) | before ${report.machine.loadBefore}; after ${report.machine.loadAfter} |`,
-    `| method | warm-up ${report.options.warmupSeconds} s, then ${report.options.runs} runs of ${report.options.seconds} s per contender, interleaved; medians of the runs |`,
+    `| method | warm-up ${report.options.warmupSeconds} s (${report.options.firstWarmupSeconds} s in the first scenario, which meets every process cold), then ${report.options.runs} runs of ${report.options.seconds} s per contender, interleaved; medians of the runs |`,
     '',
   );
 
