@@ -599,7 +599,7 @@ export async function main(argv: string[]): Promise<void> {
   );
   log(
     `Benchmark (${options.quick ? 'quick' : 'full'}): ${contenders.map((c) => c.id).join(', ')} x ${scenarios.map((s) => s.id).join(', ')}; ` +
-      `warm-up ${options.warmupSeconds} s (${Math.max(options.warmupSeconds, options.firstWarmupSeconds)} s in the first scenario), ${options.runs} runs of ${options.seconds} s${hasTaskset ? '' : '; taskset not found: processes are not pinned'}`,
+      `warm-up ${options.warmupSeconds} s (${options.firstWarmupSeconds} s in the first scenario), ${options.runs} runs of ${options.seconds} s${hasTaskset ? '' : '; taskset not found: processes are not pinned'}`,
   );
   log(`The report will be written to ${options.out}${options.out.endsWith('bench/RESULTS.md') ? ' (the committed results)' : ''}.`);
 
@@ -639,7 +639,7 @@ export async function main(argv: string[]): Promise<void> {
       for (const { contender, running: server } of here) {
         const reference = check.reference.get(referenceKey(contender, scenario)) ?? '';
         // The first scenario meets every process cold: V8 is still optimising the request path for its first seconds of load.
-        const warmupSeconds = scenario === scenarios[0] ? Math.max(options.warmupSeconds, options.firstWarmupSeconds) : options.warmupSeconds;
+        const warmupSeconds = scenario === scenarios[0] ? options.firstWarmupSeconds : options.warmupSeconds;
         const warm = await measure(stub, contender, server, scenario, warmupSeconds, reference ? validatorFor(reference) : undefined);
         const warmProblems = reference ? warm.problems : ['no stable reference body: bodies not validated', ...warm.problems];
         const cell: Cell = { scenario: scenario.id, contender: contender.id, warmup: { problems: warmProblems, bytesPerResponse: warm.bytesPerResponse }, runs: [] };
@@ -697,7 +697,7 @@ export async function main(argv: string[]): Promise<void> {
       mode: options.quick ? 'quick' : 'full',
       date: new Date().toISOString(),
       elapsedSeconds: (Date.now() - started) / 1000,
-      options: { runs: options.runs, warmupSeconds: options.warmupSeconds, firstWarmupSeconds: Math.max(options.warmupSeconds, options.firstWarmupSeconds), seconds: options.seconds },
+      options: { runs: options.runs, warmupSeconds: options.warmupSeconds, firstWarmupSeconds: options.firstWarmupSeconds, seconds: options.seconds },
       machine: info,
       contenders: usable.map(({ contender }) => ({ id: contender.id, label: contender.label, variant: contender.variant })),
       scenarios,

@@ -9,13 +9,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { compiledOnce } from './floor-jit.js';
 import { createFloorYoga } from './floor-schema.js';
 
 const yoga = createFloorYoga();
 const compiledExecution = process.env.FLOOR_EXECUTION === 'jit';
-const compiledByDocument = new WeakMap<DocumentNode, CompiledQuery>();
 
 interface Params {
   query?: string;
@@ -50,12 +49,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, text: string): 
   if (!operation || operation.operation !== 'query') return send(res, 400, { errors: [{ message: 'Only queries are served here.' }] });
   const contextValue = await enveloped.contextFactory();
   if (compiledExecution) {
-    let compiled = compiledByDocument.get(document);
-    if (!compiled) {
-      const made = compileQuery(enveloped.schema, document, params.operationName);
-      if (!isCompiledQuery(made)) return send(res, 400, { errors: made.errors ?? [{ message: 'The document does not compile.' }] });
-      compiledByDocument.set(document, (compiled = made));
-    }
+    const compiled = compiledOnce(enveloped.schema, document, params.operationName);
+    if ('errors' in compiled) return send(res, 400, compiled);
     return send(res, 200, (await compiled.query(undefined, contextValue, params.variables ?? {})) as ExecutionResult);
   }
   const result = (await enveloped.execute({

@@ -7,25 +7,18 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createGraphQLPostTransport } from '../../src/http/graphql-post-transport.js';
+import { compiledOnce } from './floor-jit.js';
 import { createFloorYoga } from './floor-schema.js';
-
-const compiledByDocument = new WeakMap<DocumentNode, CompiledQuery>();
 
 /** graphql-jit for every document it compiles (the floor serves only queries), graphql-js for the rest. */
 const compiledExecution: Plugin = {
   onExecute({ args, setExecuteFn }) {
-    let compiled = compiledByDocument.get(args.document);
-    if (!compiled) {
-      const made = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-      if (!isCompiledQuery(made)) return;
-      compiledByDocument.set(args.document, (compiled = made));
-    }
-    const query = compiled;
-    setExecuteFn(((run: ExecutionArgs) => query.query(run.rootValue, run.contextValue, run.variableValues) as ExecutionResult) as never);
+    const compiled = compiledOnce(args.schema, args.document, args.operationName);
+    if ('errors' in compiled) return;
+    setExecuteFn(((run: ExecutionArgs) => compiled.query(run.rootValue, run.contextValue, run.variableValues) as ExecutionResult) as never);
   },
 };
 

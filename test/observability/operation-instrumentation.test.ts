@@ -7,7 +7,10 @@ import { Metrics, OperationObserver } from '../../src/observability/index.js';
 const observer = () => new OperationObserver({ metrics: new Metrics({ breakerState: () => 'closed' }), logger: createLogger('silent') });
 
 describe('the operation observer and Yoga\'s operation instrumentation', () => {
-  afterEach(() => {
+  let provider: NodeTracerProvider | undefined;
+  afterEach(async () => {
+    await provider?.shutdown();
+    provider = undefined;
     trace.disable();
     context.disable();
     propagation.disable();
@@ -18,7 +21,7 @@ describe('the operation observer and Yoga\'s operation instrumentation', () => {
   });
 
   it('with a tracer provider registered before it is built, runs each operation inside its span\'s context', async () => {
-    const provider = new NodeTracerProvider();
+    provider = new NodeTracerProvider();
     provider.register();
     const operation = observer().plugin.instrumentation?.operation;
     expect(operation).toBeTypeOf('function');
@@ -29,6 +32,5 @@ describe('the operation observer and Yoga\'s operation instrumentation', () => {
     });
     expect(activeSpan).toBeDefined();
     expect(trace.getSpan(context.active())).toBeUndefined();
-    await provider.shutdown();
   });
 });
