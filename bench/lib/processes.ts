@@ -59,10 +59,17 @@ export interface SpawnOptions {
   core?: number;
 }
 
+/**
+ * What every spawned process also gets: node flags before its own (`bench/alloc.ts` adds V8's GC trace), and a reader
+ * of its standard output.
+ */
+export const spawnHooks: { nodeFlags: string[]; onStdout?: (name: string, chunk: Buffer) => void } = { nodeFlags: [] };
+
 /** Starts `node <args>` (on `core` when taskset exists). taskset execs node, so the pid is node's own. */
 export function spawnNode(options: SpawnOptions): Child {
   const command = hasTaskset && options.core !== undefined ? 'taskset' : process.execPath;
-  const args = hasTaskset && options.core !== undefined ? ['-c', String(options.core), process.execPath, ...options.args] : options.args;
+  const nodeArgs = [...spawnHooks.nodeFlags, ...options.args];
+  const args = hasTaskset && options.core !== undefined ? ['-c', String(options.core), process.execPath, ...nodeArgs] : nodeArgs;
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -73,6 +80,8 @@ export function spawnNode(options: SpawnOptions): Child {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };
   child.stdout?.on('data', keep);
+  const onStdout = spawnHooks.onStdout;
+  if (onStdout) child.stdout?.on('data', (chunk: Buffer) => onStdout(options.name, chunk));
   child.stderr?.on('data', keep);
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
