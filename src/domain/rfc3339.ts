@@ -1,13 +1,18 @@
 import { isNameableInstant } from './record.js';
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 const DAY_MS = 86_400_000;
+const ZERO = 0x30;
+const [DASH, COLON, DOT, T, Z] = ['-', ':', '.', 'T', 'Z'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number];
+const char = String.fromCharCode;
+/** The character code of a whole number's last decimal digit. */
+const digit = (value: number): number => ZERO + (value % 10);
 
 /**
  * An instant in years 0000 to 9999 as RFC 3339 text in UTC with milliseconds, the text `Date#toISOString` writes,
- * undefined for any other instant. About three times as fast as `toISOString` (bench/serialise.ts), which matters once per call in
- * every page served. The calendar date comes from the day count (H. Hinnant's civil-from-days).
+ * undefined for any other instant. About twice as fast as `toISOString` (bench/serialise.ts), which matters once per call in every
+ * page served. The calendar date comes from the day count (H. Hinnant's civil-from-days). The text is made in
+ * one piece from its 24 character codes: joining digit strings made a dozen intermediate strings, about 400 bytes of
+ * garbage for every 40-byte timestamp.
  */
 export function rfc3339(ms: number): string | undefined {
   if (!isNameableInstant(ms)) return undefined;
@@ -27,8 +32,11 @@ export function rfc3339(ms: number): string | undefined {
   const minutes = Math.floor(rest / 60_000);
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
-  return (
-    `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}` +
-    `T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`
+  const millis = rest - seconds * 1000;
+  return char(
+    digit(Math.floor(year / 1000)), digit(Math.floor(year / 100)), digit(Math.floor(year / 10)), digit(year), DASH,
+    digit(Math.floor(month / 10)), digit(month), DASH, digit(Math.floor(day / 10)), digit(day), T,
+    digit(Math.floor(hours / 10)), digit(hours), COLON, digit(Math.floor(minutes / 10)), digit(minutes), COLON,
+    digit(Math.floor(seconds / 10)), digit(seconds), DOT, digit(Math.floor(millis / 100)), digit(Math.floor(millis / 10)), digit(millis), Z,
   );
 }
