@@ -11,28 +11,36 @@
  * Options: --contenders b,j,h,c (any id of `npm run bench`'s but the peer, whose gateway forks its worker),
  * --seconds S (timed window, default 8), --warmup S (default 5), --connections N (50), --page-size N (20).
  */
-import { type Collection, LineSplitter, parseGcLine } from './lib/gc-trace.js';
-import { runLoad } from './lib/load.js';
-import { CONTENDERS, buildOnce, startStub } from './lib/harness.js';
-import { pinSelf, spawnHooks, waitUntil } from './lib/processes.js';
-import { requestBody } from './lib/queries.js';
+import type { Collection, LineSplitter as Splitter } from './lib/gc-trace.js';
 
+const USAGE = 'Usage: npm run bench:alloc -- [--contenders b,j,h,c] [--seconds 8] [--warmup 5] [--connections 50] [--page-size 20]\n';
 const args = process.argv.slice(2);
+// Before the harness is loaded: --help and bad arguments need nothing from bench/node_modules.
+if (args.includes('--help')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const option = (name: string, fallback: string): string => {
   const at = args.indexOf(`--${name}`);
   return at === -1 ? fallback : (args[at + 1] ?? fallback);
 };
-if (args.includes('--help')) {
-  process.stdout.write(
-    'Usage: npm run bench:alloc -- [--contenders b,j,h,c] [--seconds 8] [--warmup 5] [--connections 50] [--page-size 20]\n',
-  );
-  process.exit(0);
-}
+const whole = (name: string, fallback: string): number => {
+  const value = Number(option(name, fallback));
+  if (Number.isInteger(value) && value > 0) return value;
+  process.stderr.write(`--${name} takes a whole number above 0\n${USAGE}`);
+  process.exit(2);
+};
 const ids = option('contenders', 'b,j,h,c').split(',').filter(Boolean);
-const seconds = Number(option('seconds', '8'));
-const warmup = Number(option('warmup', '5'));
-const connections = Number(option('connections', '50'));
-const pageSize = Number(option('page-size', '20'));
+const seconds = whole('seconds', '8');
+const warmup = whole('warmup', '5');
+const connections = whole('connections', '50');
+const pageSize = whole('page-size', '20');
+
+const { LineSplitter, parseGcLine } = await import('./lib/gc-trace.js');
+const { runLoad } = await import('./lib/load.js');
+const { CONTENDERS, buildOnce, startStub } = await import('./lib/harness.js');
+const { pinSelf, spawnHooks, waitUntil } = await import('./lib/processes.js');
+const { requestBody } = await import('./lib/queries.js');
 const contenders = ids.map((id) => {
   const contender = CONTENDERS.find((candidate) => candidate.id === id);
   if (!contender || contender.shape === 'peer') throw new Error(`unknown or unsupported contender: ${id}`);
@@ -41,7 +49,7 @@ const contenders = ids.map((id) => {
 
 let listening: string | undefined;
 let collections: Collection[] = [];
-const splitters = new Map<string, LineSplitter>();
+const splitters = new Map<string, Splitter>();
 spawnHooks.nodeFlags = ['--trace-gc-nvp'];
 spawnHooks.onStdout = (name, chunk) => {
   let splitter = splitters.get(name);

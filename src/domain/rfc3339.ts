@@ -9,10 +9,10 @@ const digit = (value: number): number => ZERO + (value % 10);
 
 /**
  * An instant in years 0000 to 9999 as RFC 3339 text in UTC with milliseconds, the text `Date#toISOString` writes,
- * undefined for any other instant. About twice as fast as `toISOString` (bench/serialise.ts), which matters once per call in every
- * page served. The calendar date comes from the day count (H. Hinnant's civil-from-days). The text is made in
- * one piece from its 24 character codes: joining digit strings made a dozen intermediate strings, about 400 bytes of
- * garbage for every 40-byte timestamp.
+ * undefined for any other instant. About twice as fast as `toISOString` (bench/serialise.ts), which matters once per
+ * call in every page served. The calendar date comes from the day count (H. Hinnant's civil-from-days). The text is
+ * one string made from its 24 character codes, not joined digit strings: those would make a dozen intermediate
+ * strings, about 400 bytes of garbage for every 40-byte timestamp.
  */
 export function rfc3339(ms: number): string | undefined {
   if (!isNameableInstant(ms)) return undefined;
