@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, type Locator, type Page, type Request, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type RunningMain, startMain } from '../observability/main-process.js';
 
@@ -61,13 +61,41 @@ function serverAndBrowser(env: Record<string, string>): Session {
   return session;
 }
 
-/** GraphiQL's page, once its run button is there. */
-async function openGraphiQL({ browser, server }: Session): Promise<{ page: Page; run: Locator }> {
+/** GraphiQL's page, once its run button is there; the page's console errors are kept for failure messages. */
+async function openGraphiQL({ browser, server }: Session): Promise<{ page: Page; run: Locator; consoleErrors: string[] }> {
   const page = browser.pages()[0] ?? (await browser.newPage());
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
   await page.goto(`${server.url}/graphql`);
   const run = page.locator('.graphiql-execute-button');
   await run.waitFor({ timeout: 60_000 });
-  return { page, run };
+  return { page, run, consoleErrors };
+}
+
+/**
+ * Clicks run once GraphiQL can run, and returns the request it sent that `matches`. GraphiQL's run() returns
+ * without a word while its result editor is not yet made, so this waits for that editor and an idle "Execute"
+ * button first. If no such request comes, the failure names the button, the result pane and the console.
+ */
+async function runTab(
+  page: Page,
+  run: Locator,
+  consoleErrors: string[],
+  matches: (request: Request) => boolean,
+): Promise<Request> {
+  await page.locator('.result-window .monaco-editor').waitFor({ state: 'attached', timeout: 30_000 });
+  await expect.poll(() => run.getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^Execute/);
+  const sent = page.waitForRequest(matches, { timeout: 30_000 }).catch(() => undefined);
+  await run.click();
+  const request = await sent;
+  if (request) return request;
+  const pane = await textOf(page.locator('.result-window'));
+  throw new Error(
+    `run sent no matching request: button "${await run.getAttribute('aria-label')}", result pane "${pane}", console ${JSON.stringify(consoleErrors)}`,
+  );
 }
 
 // GraphiQL as a person meets it: `npm start` with no settings (the embedded demo emulator), a real Chromium
@@ -79,16 +107,18 @@ describe('GraphiQL in a real browser', () => {
     const demoKey = /Demo credential: x-api-key: (\S+)/.exec(session.server.stderr())?.[1];
     expect(demoKey, 'npm start prints a demo key when it serves demo data').toBeTruthy();
 
-    const { page, run } = await openGraphiQL(session);
+    const { page, run, consoleErrors } = await openGraphiQL(session);
     // The example tab is open: the query editor holds the example operation, the variables its project.
     await expect.poll(() => textOf(page.locator('.graphiql-query-editor')), { timeout: 30_000 }).toContain('query RecentCalls(');
     await expect.poll(() => textOf(page.locator('.graphiql-editor-tool'))).toContain('"projectId": "demo"');
 
-    const answered = page.waitForResponse(
-      (response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes('RecentCalls'),
+    const request = await runTab(
+      page,
+      run,
+      consoleErrors,
+      (sent) => sent.url().endsWith('/graphql') && (sent.postData() ?? '').includes('RecentCalls'),
     );
-    await run.click();
-    const response = await answered;
+    const response = (await request.response())!;
     expect(response.status()).toBe(200);
     // The browser sent the demo key from the Headers tab.
     expect(response.request().headers()['x-api-key']).toBe(demoKey);
@@ -118,15 +148,22 @@ describe('live call events in GraphiQL', () => {
   const session = serverAndBrowser({ LOG_LEVEL: 'warn', DEMO_CALLS_PER_MINUTE: '30', EVENTS_POLL_INTERVAL_MS: '1000' });
 
   it('runs the CallEvents tab over SSE and shows events as calls start and change', async () => {
-    const { page, run } = await openGraphiQL(session);
+    const { page, run, consoleErrors } = await openGraphiQL(session);
     await page.getByRole('tab', { name: 'CallEvents' }).click();
     await expect.poll(() => textOf(page.locator('.graphiql-query-editor')), { timeout: 30_000 }).toContain('subscription CallEvents(');
+    // GraphiQL takes a new tab's operation name 100 ms after the switch (debounced), in the same step that writes
+    // the tab into the page's address; a run before that sends the old tab's name and fails in the page with
+    // "Cannot infer operation RecentCalls". A person does not click that fast; the test waits for that step.
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('query') ?? '', { timeout: 30_000 })
+      .toContain('subscription CallEvents(');
 
-    const subscribed = page.waitForRequest(
-      (request) => request.url().includes('/graphql') && `${request.url()} ${request.postData() ?? ''}`.includes('CallEvents'),
+    const request = await runTab(
+      page,
+      run,
+      consoleErrors,
+      (sent) => sent.url().includes('/graphql') && `${sent.url()} ${sent.postData() ?? ''}`.includes('CallEvents'),
     );
-    await run.click();
-    const request = await subscribed;
     // GraphiQL subscribes over SSE, with the demo key from the tab's headers.
     expect(request.headers()['accept']).toContain('text/event-stream');
     expect(request.headers()['x-api-key']).toBe('demo-key');
