@@ -118,7 +118,8 @@ describe('GraphiQL in a real browser', () => {
       consoleErrors,
       (sent) => sent.url().endsWith('/graphql') && (sent.postData() ?? '').includes('RecentCalls'),
     );
-    const response = (await request.response())!;
+    const response = await request.response();
+    if (!response) throw new Error('the RecentCalls request got no response');
     expect(response.status()).toBe(200);
     // The browser sent the demo key from the Headers tab.
     expect(response.request().headers()['x-api-key']).toBe(demoKey);
