@@ -7,9 +7,17 @@ import type { HistoryQuery } from './query.js';
 import { isUpstreamFilterable } from '../domain/status.js';
 import { needsRecordFilter, upstreamFilters } from './translate.js';
 
-export interface PageEdge {
-  position: Position;
-  record: CallRecord;
+/** A call of a page, and its rank among the calls of its start day in the response that listed it. */
+export class PageEdge {
+  constructor(
+    readonly record: CallRecord,
+    private readonly dayRank: number,
+  ) {}
+
+  /** Where a walk resumes after this call: made only for a cursor (most clients read none). */
+  get position(): Position {
+    return { orderMs: this.record.orderMs, sid: this.record.sid, dayRank: this.dayRank };
+  }
 }
 
 export interface HistoryPage {
@@ -78,7 +86,7 @@ export async function fetchHistoryPage(
       last = i;
       const record = rows[i]!;
       if (accepts && !accepts(record)) continue;
-      edges.push({ record, position: { orderMs: record.orderMs, sid: record.sid, dayRank: ranks[i]! } });
+      edges.push(new PageEdge(record, ranks[i]!));
     }
     if (edges.length >= want || exhausted) break;
 

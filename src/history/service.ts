@@ -1,7 +1,7 @@
 import type { CallRecord } from '../domain/record.js';
 import { type UpstreamRecords, upstreamOf } from '../domain/request.js';
-import { type CursorKey, type Position, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
-import { fetchHistoryPage } from './paginate.js';
+import { type CursorKey, decodeCursor, encodeCursor, listFingerprint } from './cursor.js';
+import { type PageEdge, fetchHistoryPage } from './paginate.js';
 import { type CallHistoryArgs, parseCallHistoryArgs } from './translate.js';
 
 export interface CallConnection {
@@ -33,7 +33,7 @@ export async function callHistory(
   const fingerprintOf = () => (fingerprint ??= listFingerprint(query));
   const after = args.after == null ? null : decodeCursor(ctx.cursorKey, args.after, fingerprintOf(), maxPageSize);
   const page = await fetchHistoryPage(query, after, maxPageSize, fetch, needHasNextPage);
-  const edges = page.edges.map(({ record, position }) => new CallEdge(ctx.cursorKey, fingerprintOf, position, record));
+  const edges = page.edges.map((edge) => new CallEdge(ctx.cursorKey, fingerprintOf, edge));
   return { edges, pageInfo: new PageInfo(page.hasNextPage, edges) };
 }
 
@@ -73,11 +73,14 @@ class CallEdge {
   constructor(
     private readonly key: CursorKey,
     private readonly fingerprint: () => string,
-    private readonly position: Position,
-    readonly node: CallRecord,
+    private readonly edge: PageEdge,
   ) {}
 
+  get node(): CallRecord {
+    return this.edge.record;
+  }
+
   get cursor(): string {
-    return (this.encoded ??= encodeCursor(this.key, this.fingerprint(), this.position));
+    return (this.encoded ??= encodeCursor(this.key, this.fingerprint(), this.edge.position));
   }
 }

@@ -2,7 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { CallLookup, UpstreamRequest } from '../domain/request.js';
 import type { Credential } from './credential.js';
 import { UpstreamFailure, abortFailure } from './errors.js';
-import { JsonDepthGauge } from './json-depth.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 /**
  * One HTTP attempt: the parsed JSON body of a 200, null for a 404, or an UpstreamFailure. What the source
@@ -145,17 +145,19 @@ export class UpstreamClient {
     }
     // The body may have ended just as the deadline passed: nobody waits for it any more, so it is not parsed.
     if (signal.aborted) throw abortFailure(signal.reason);
-    if (!new JsonDepthGauge(this.maxJsonDepth).feed(bytes)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    } catch {
+      throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body is not JSON' });
+    }
+    if (nestsDeeperThan(parsed, this.maxJsonDepth)) {
       throw new UpstreamFailure({
         kind: 'bad-response',
         reason: `the body nests arrays and objects deeper than ${this.maxJsonDepth} levels (UPSTREAM_MAX_JSON_DEPTH)`,
       });
     }
-    try {
-      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-    } catch {
-      throw new UpstreamFailure({ kind: 'bad-response', reason: 'the body is not JSON' });
-    }
+    return parsed;
   }
 
   close(): Promise<void> {

@@ -1,5 +1,4 @@
-import { bulkhead } from 'cockatiel';
-import type { UpstreamRecords } from '../domain/request.js';
+import type { LoadCall, UpstreamRecords } from '../domain/request.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import { armAbort } from './abort.js';
 import { type Credential, localScopeOf } from './credential.js';
@@ -58,7 +57,10 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
   const { source, inFlight } = settings;
   const credentialScope = localScopeOf(caller.credential);
   const headers = { 'x-request-id': caller.requestId };
-  const operationBulkhead = bulkhead(settings.maxInFlight, Number.MAX_SAFE_INTEGER);
+  // The request's bulkhead: calls past `maxInFlight` wait here, first come first served, and each finished call hands
+  // its slot to the next. A counter, not a policy object per request: most requests make one call.
+  let running = 0;
+  let waiting: Array<() => void> | undefined;
 
   const at = caller.deadlineAt;
   let deadline: RequestDeadline | undefined;
@@ -78,7 +80,17 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
     const held = (deadline ??= new RequestDeadline(caller.signal, at));
     const signal = held.hold();
     try {
-      return await operationBulkhead.execute(() => send(signal, at), signal);
+      if (running < settings.maxInFlight) running++;
+      else await new Promise<void>((resolve) => (waiting ??= []).push(resolve));
+      try {
+        // A call whose deadline passed or whose caller left (perhaps while it waited) never reaches the upstream.
+        if (signal.aborted) throw abortFailure(signal.reason);
+        return await send(signal, at);
+      } finally {
+        const next = waiting?.shift();
+        if (next) next();
+        else running--;
+      }
     } catch (error) {
       if (error instanceof UpstreamFailure) throw toAppError(error);
       // The deadline's own reason tells its timer from the caller leaving.
@@ -108,15 +120,18 @@ export function openSession(settings: SessionSettings, caller: SessionCaller): U
     seen.track(request.projectId, rows);
     return rows;
   });
-  const call = createCallLoader(
-    (lookup) =>
-      upstreamCall((signal, at) =>
-        inFlight.runCall(credentialScope, lookup.projectId, lookup.sid, signal, at, (sharedSignal, latestDeadlineAt) =>
-          source.fetchCall(lookup, options(sharedSignal, latestDeadlineAt)),
+  // Made on the first lookup: most operations read history only.
+  let loadCall: LoadCall | undefined;
+  const call: LoadCall = (lookup) =>
+    (loadCall ??= createCallLoader(
+      (lookup) =>
+        upstreamCall((signal, at) =>
+          inFlight.runCall(credentialScope, lookup.projectId, lookup.sid, signal, at, (sharedSignal, latestDeadlineAt) =>
+            source.fetchCall(lookup, options(sharedSignal, latestDeadlineAt)),
+          ),
         ),
-      ),
-    seen,
-  );
+      seen,
+    ))(lookup);
   return { fetch, call, maxPageSize: settings.maxPageSize };
 }
 

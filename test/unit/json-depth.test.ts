@@ -1,52 +1,40 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonDepthGauge } from '../../src/upstream/json-depth.js';
+import { nestsDeeperThan } from '../../src/upstream/json-depth.js';
 
-/** The nesting depth of a parsed JSON value, counted the way the gauge counts brackets. */
+/** The nesting depth of a parsed JSON value, the top-level value's brackets counting as 1 (recursive: small values only). */
 function depthOf(value: unknown): number {
   if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
   if (value !== null && typeof value === 'object') return 1 + Math.max(0, ...Object.values(value).map(depthOf));
   return 0;
 }
 
-/** Feeds a text's UTF-8 bytes in chunks cut at the given points. */
-function gauge(text: string, cuts: number[], limit = 1_000): { ok: boolean; maxDepth: number } {
-  const bytes = Buffer.from(text, 'utf8');
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const g = new JsonDepthGauge(limit);
-  let from = 0;
-  let ok = true;
-  for (const to of [...points, bytes.length]) {
-    ok &&= g.feed(bytes.subarray(from, to));
-    from = to;
-  }
-  return { ok, maxDepth: g.maxDepth };
-}
-
 describe('upstream/json-depth', () => {
-  it('measures the depth of any JSON text, wherever the chunks are cut (strings with brackets and escapes included)', () => {
+  it('refuses exactly the values nested deeper than the limit, whatever their shape', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.array(fc.nat()), (value, cuts) => {
-        const text = JSON.stringify(value);
-        expect(gauge(text, cuts).maxDepth).toBe(depthOf(value));
+      fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 12 }), (value, limit) => {
+        const parsed: unknown = JSON.parse(JSON.stringify(value));
+        expect(nestsDeeperThan(parsed, limit)).toBe(depthOf(parsed) > limit);
       }),
-      { numRuns: 500 },
+      { numRuns: 1_000 },
     );
   });
 
-  it('ignores brackets inside strings, escaped quotes and multi-byte characters', () => {
-    expect(gauge('{"a":"[[[{{{\\"[[[","b":["é[","\\\\"],"c":{}}', [1, 7, 13, 20]).maxDepth).toBe(2);
+  it('counts empty arrays and objects as levels, and scalars as none', () => {
+    expect(nestsDeeperThan(JSON.parse('{"a":[{}]}'), 2)).toBe(true);
+    expect(nestsDeeperThan(JSON.parse('{"a":[{}]}'), 3)).toBe(false);
+    expect(nestsDeeperThan(JSON.parse('"[[[[{{{{"'), 0)).toBe(false);
+    expect(nestsDeeperThan(null, 0)).toBe(false);
+    expect(nestsDeeperThan([], 0)).toBe(true);
   });
 
-  it('stops at the first chunk that passes the limit', () => {
-    const g = new JsonDepthGauge(3);
-    expect(g.feed(Buffer.from('[[['))).toBe(true);
-    expect(g.feed(Buffer.from(']]][[[['))).toBe(false);
-    expect(g.maxDepth).toBe(4);
+  it('reads a key named __proto__ as data, like any other key', () => {
+    expect(nestsDeeperThan(JSON.parse('{"__proto__":{"a":[[]]}}'), 3)).toBe(true);
   });
 
-  it('a 5,000-deep array is refused at the limit', () => {
-    const deep = `{"data":[{"callSid":"CA1","nested":${'['.repeat(5_000)}${']'.repeat(5_000)}}]}`;
-    expect(gauge(deep, [], 64)).toEqual({ ok: false, maxDepth: 65 });
+  it('a body nested a million levels deep parses, and is refused without overflowing the stack', () => {
+    const deep: unknown = JSON.parse(`{"data":[{"callSid":"CA1","nested":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}]}`);
+    expect(nestsDeeperThan(deep, 64)).toBe(true);
+    expect(nestsDeeperThan(deep, 1_000_003)).toBe(false);
   });
 });
