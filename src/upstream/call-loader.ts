@@ -18,15 +18,14 @@ export class SeenCalls {
     let inFlight = this.fetching.get(projectId);
     if (!inFlight) this.fetching.set(projectId, (inFlight = new Set()));
     const set = inFlight;
-    const settled: Promise<void> = rows
-      .then(
-        (list) => this.remember(projectId, list),
-        () => undefined,
-      )
-      .then(() => {
-        set.delete(settled);
-        if (set.size === 0 && this.fetching.get(projectId) === set) this.fetching.delete(projectId);
-      });
+    const done = () => {
+      set.delete(settled);
+      if (set.size === 0 && this.fetching.get(projectId) === set) this.fetching.delete(projectId);
+    };
+    const settled: Promise<void> = rows.then((list) => {
+      this.remember(projectId, list);
+      done();
+    }, done);
     set.add(settled);
   }
 

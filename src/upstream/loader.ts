@@ -46,10 +46,7 @@ export class InFlightRequests {
   ): Promise<CallRecord[]> {
     const key = `${scope}\n${listKey(request)}`;
     const entry = this.entry(key, request.pageSize, deadlineAt, (shared, latest) => fetch(request, shared, latest));
-    return this.join(entry, signal).then((rows) => {
-      const list = rows as CallRecord[];
-      return list.length > request.pageSize ? list.slice(0, request.pageSize) : list;
-    });
+    return this.join(entry, signal, request.pageSize) as Promise<CallRecord[]>;
   }
 
   /** `POST /call` for one (credential scope, project, sid), shared with an identical lookup in flight. */
@@ -77,9 +74,11 @@ export class InFlightRequests {
     if (!entry || entry.pageSize < pageSize) {
       const controller = new AbortController();
       const started = { pageSize, waiting: 0, controller, latestDeadlineAt: deadlineAt } as InFlight;
-      started.promise = fetch(controller.signal, () => started.latestDeadlineAt).finally(() => {
+      started.promise = fetch(controller.signal, () => started.latestDeadlineAt);
+      const settled = () => {
         if (this.inFlight.get(key) === started) this.inFlight.delete(key);
-      });
+      };
+      started.promise.then(settled, settled);
       this.inFlight.set(key, started);
       entry = started;
     }
@@ -88,7 +87,8 @@ export class InFlightRequests {
     return entry;
   }
 
-  private join(entry: InFlight, signal: AbortSignal): Promise<unknown> {
+  /** Waits on the entry's fetch for one party; a list is cut to `pageSize` rows (a larger fetch may have been joined). */
+  private join(entry: InFlight, signal: AbortSignal, pageSize?: number): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason);
     entry.waiting++;
     return new Promise<unknown>((resolve, reject) => {
@@ -102,7 +102,7 @@ export class InFlightRequests {
         (value) => {
           signal.removeEventListener('abort', leave);
           entry.waiting--;
-          resolve(value);
+          resolve(pageSize !== undefined && (value as unknown[]).length > pageSize ? (value as unknown[]).slice(0, pageSize) : value);
         },
         (error: unknown) => {
           signal.removeEventListener('abort', leave);

@@ -132,12 +132,13 @@ export class UpstreamPolicy {
    * reason) or every caller has gone; `deadlineAt` is that deadline as an epoch time, for planning waits.
    * Rejects with an UpstreamFailure (or, for a bug in `attempt`, its own error).
    */
-  async run<T>(
+  run<T>(
     attempt: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
     deadlineAt: number | (() => number),
   ): Promise<T> {
-    if (signal.aborted) throw abortFailure(signal.reason);
+    // Not an async function: it returns the promise below itself, with no extra step to adopt it.
+    if (signal.aborted) return Promise.reject(abortFailure(signal.reason));
     const { attemptTimeoutMs } = this.options;
     const execution = this.pipeline.execute(async ({ signal: executionSignal }) => {
       // The attempt's signal: aborted by the execution's or by the attempt's own timer, both undone when it ends.
